@@ -1,0 +1,68 @@
+"""Input readers. `read_path` detects the format from content; every reader yields `InputItem`s."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from .base import InputError, InputFileError, InputItem
+from .json_input import looks_like_ndjson, read_json, read_ndjson
+
+FORMATS = ("auto", "json", "ndjson", "x12", "fhir")
+SUFFIXES = (".json", ".ndjson", ".jsonl", ".837", ".837i", ".837p", ".edi", ".x12", ".txt")
+
+__all__ = ["FORMATS", "InputError", "InputFileError", "InputItem", "detect_format", "read_path", "read_text",
+           "expand_paths"]
+
+
+def detect_format(text: str) -> str:
+    head = text.lstrip("\ufeff \t\r\n")[:4096]
+    if head.startswith("ISA") or "ISA*" in head[:2048] or "ISA|" in head[:2048]:
+        return "x12"
+    if head.startswith("{") or head.startswith("["):
+        if '"resourceType"' in head[:2048]:
+            return "fhir"
+        return "ndjson" if looks_like_ndjson(text) else "json"
+    return "unknown"
+
+
+def read_text(text: str, name: str, input_format: str = "auto") -> Iterator[InputItem]:
+    fmt = detect_format(text) if input_format == "auto" else input_format
+    if fmt == "json":
+        yield from read_json(text.lstrip("\ufeff"), name)
+    elif fmt == "ndjson":
+        yield from read_ndjson(text.lstrip("\ufeff"), name)
+    elif fmt == "x12":
+        from .x12 import read_x12  # noqa: PLC0415 - optional reader, loaded on demand
+
+        yield from read_x12(text, name)
+    elif fmt == "fhir":
+        from .fhir import read_fhir  # noqa: PLC0415
+
+        yield from read_fhir(text, name)
+    else:
+        raise InputFileError(
+            "cannot tell the input format: expected JSON claims, NDJSON, an X12 837 (starting with ISA) or FHIR "
+            "Claim JSON; pass --input-format to say which",
+            f"{name}:1:1",
+        )
+
+
+def read_path(path: Path, input_format: str = "auto") -> Iterator[InputItem]:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    yield from read_text(text, str(path), input_format)
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Directories expand to their claim files, sorted, so a batch is processed in a stable order."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES))
+        else:
+            out.append(p)
+    return out

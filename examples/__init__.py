@@ -1,0 +1,1 @@
+"""Sample claims used by the README quick start."""

@@ -1,0 +1,1 @@
+"""Shipped payer profiles (YAML data)."""

@@ -1,0 +1,1 @@
+"""Shipped rule packs (YAML data, read with importlib.resources)."""
