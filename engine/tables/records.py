@@ -73,6 +73,8 @@ class Icd10Info:
     manifestation: bool  # has a "code first" note: may not be first-listed
     release: str  # e.g. "ICD-10-CM April 2026"
     provenance: Provenance
+    code_first: bool = False  # any "code first" note on the code or its category (broader than manifestation)
+    description: str = ""  # ICD-10-CM is public domain, so the title may be shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,9 @@ class MceInfo:
     manifestation: bool
     unacceptable_principal: bool
     provenance: Provenance
+    code_type: str = "D"  # "D" ICD-10-CM diagnosis, "P" ICD-10-PCS procedure
+    questionable_admission: bool = False
+    edits: frozenset[str] = frozenset()  # every MCE edit type listing the code, e.g. {"Female_Only"}
 
 
 @dataclass(frozen=True, slots=True)
