@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -15,9 +16,16 @@ __all__ = ["FORMATS", "InputError", "InputFileError", "InputItem", "detect_forma
            "expand_paths"]
 
 
+_X12_START = re.compile(r"(?m)^[ \t]*(?:ISA|GS|ST)[^A-Za-z0-9\s]")
+
+
 def detect_format(text: str) -> str:
     head = text.lstrip("\ufeff \t\r\n")[:4096]
-    if head.startswith("ISA") or "ISA*" in head[:2048] or "ISA|" in head[:2048]:
+    if "\x00" in head[:64]:  # UTF-16 read as 8-bit: ASCII with NULs between
+        head = head.replace("\x00", "").lstrip("\ufeff\ufffe \t\r\n")
+    # X12 starts with ISA (a stray GS/ST start still goes to the X12 reader, which says what is missing);
+    # TR3 examples put a prose preface before the ISA.
+    if head.startswith("ISA") or _X12_START.search(head[:4096]):
         return "x12"
     if head.startswith("{") or head.startswith("["):
         if '"resourceType"' in head[:2048]:
@@ -50,6 +58,14 @@ def read_text(text: str, name: str, input_format: str = "auto") -> Iterator[Inpu
 
 def read_path(path: Path, input_format: str = "auto") -> Iterator[InputItem]:
     raw = path.read_bytes()
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(raw) > 3 and raw[1] == 0 and raw[3] == 0):
+        try:
+            text = raw.decode("utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-16-le")
+        except UnicodeDecodeError:
+            pass
+        else:
+            yield from read_text(text, str(path), input_format)
+            return
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
