@@ -1,0 +1,432 @@
+"""Compile stage: checked rules become one Python module, compiled once with `compile()`.
+
+Each rule is a plain function over the claim objects (no AST walking per claim). Code sets become frozensets
+or `CodeSet` constants, parameters and tables are bound as closure constants, and nullable values get the
+null-aware helpers only where the checker says a value can be null. Each rule also gets an index key (the
+codes, prefixes, ranges or modifiers its condition requires) so the evaluator only runs rules that can fire.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from . import runtime as rt
+from .dsl import ast as A
+from .dsl.types import T
+from .ruleset import Rule, RuleSet
+from .source import Position
+
+SCOPE_ARGS = {
+    "claim": ("v_claim", "X"),
+    "line": ("v_claim", "v_line", "X"),
+    "pair": ("v_claim", "v_a", "v_b", "X"),
+    "diagnosis": ("v_claim", "v_dx", "X"),
+}
+SCOPE_DOS = {"claim": "X.dos", "line": "v_line.service_date_from", "pair": "v_a.service_date_from",
+             "diagnosis": "X.dos"}
+GLOBAL_CODE = {
+    "claim": "v_claim", "patient": "v_claim.patient", "subscriber": "v_claim.subscriber", "payer": "v_claim.payer",
+    "provider": "v_claim.billing_provider", "rendering": "v_claim.rendering_provider", "lines": "v_claim.lines",
+    "diagnoses": "v_claim.diagnoses", "as_of": "X.as_of",
+}
+BIN_HELPER = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
+CMP_HELPER = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+FILENAME = "<claimscrub-rules>"
+
+
+@dataclass
+class IndexKey:
+    """What a rule's condition requires of the keyed item: one of these codes/prefixes/ranges (or modifiers)."""
+
+    kind: str  # code (line/pair/diagnosis item code), modifier, claim_code, claim_dx
+    var: str  # which scope variable it keys: line, a, b, dx
+    exact: set[str] = field(default_factory=set)
+    prefixes: set[str] = field(default_factory=set)
+    ranges: list[tuple[str, str]] = field(default_factory=list)
+
+    def describe(self) -> str:
+        items = sorted(self.exact)[:6] + [p + "*" for p in sorted(self.prefixes)][:3] + [
+            f"{lo}..{hi}" for lo, hi in self.ranges[:3]]
+        more = len(self.exact) + len(self.prefixes) + len(self.ranges) - len(items)
+        what = {"modifier": "modifiers", "claim_code": "procedure codes on the claim",
+                "claim_dx": "diagnosis codes on the claim"}.get(self.kind, f"{self.var}.code")
+        return f"{what} in {{{', '.join(items)}{', ...' if more > 0 else ''}}}"
+
+    def matches(self, code: str) -> bool:
+        if code in self.exact:
+            return True
+        if any(code.startswith(p) for p in self.prefixes):
+            return True
+        return any(lo <= code[: len(lo)] <= hi for lo, hi in self.ranges)
+
+
+@dataclass
+class CompiledRules:
+    ruleset: RuleSet
+    source: str
+    functions: list[Any]  # index = rule.order
+    keys: list[IndexKey | None]
+    line_map: dict[int, tuple[Rule, Position]]
+
+
+class _Gen:
+    def __init__(self) -> None:
+        self.consts: dict[Any, str] = {}
+        self.const_values: dict[str, Any] = {}
+        self.tmp = 0
+
+    def const(self, value: Any, prefix: str) -> str:
+        key = (prefix, value if not isinstance(value, rt.CodeSet) else ("cs", value.exact, value.prefixes,
+                                                                          value.ranges))
+        if key not in self.consts:
+            name = f"{prefix}{len(self.consts)}"
+            self.consts[key] = name
+            self.const_values[name] = value
+        return self.consts[key]
+
+    def temp(self) -> str:
+        self.tmp += 1
+        return f"_t{self.tmp}"
+
+
+def _t(node: A.Node) -> T:
+    from .dsl.types import ANY
+
+    return getattr(node, "type", ANY)
+
+
+def _nullable(node: A.Node) -> bool:
+    t = _t(node)
+    return t.nullable or t.kind in ("null", "any")
+
+
+class RuleCompiler:
+    def __init__(self, ruleset: RuleSet, gen: _Gen) -> None:
+        self.ruleset = ruleset
+        self.g = gen
+        self.rule: Rule | None = None
+
+    # ---- sets ----------------------------------------------------------------------------------------------------
+
+    def codeset(self, node: A.Node) -> rt.CodeSet:
+        """Constant-fold a set literal or named set into one CodeSet (named sets are unioned in)."""
+        assert self.rule is not None
+        pack = self.rule.pack
+        if isinstance(node, A.Name):
+            return pack.sets[node.id]
+        if isinstance(node, A.Attr) and getattr(node, "ref", None) == "param":
+            value = self.ruleset.params.get(f"{pack.name}.{node.name}", pack.params[node.name].default)
+            return value if isinstance(value, rt.CodeSet) else rt.CodeSet()
+        assert isinstance(node, A.SetLit)
+        exact, prefixes, ranges = [], [], []
+        out = rt.CodeSet()
+        for item in node.items:
+            if isinstance(item, A.CodeRange):
+                ranges.append((item.low.upper(), item.high.upper()))
+            elif isinstance(item, A.Literal):
+                kind, value = rt.parse_code_item(str(item.value))
+                if kind == "prefix":
+                    prefixes.append(value)
+                elif kind == "range":
+                    ranges.append(value)  # type: ignore[arg-type]
+                else:
+                    exact.append(value)
+            elif isinstance(item, A.Name):
+                out = out.union(pack.sets[item.id])
+        return out.union(rt.CodeSet(exact, prefixes, ranges))
+
+    def set_const(self, node: A.Node) -> tuple[str, bool]:
+        cs = self.codeset(node)
+        if cs.simple:
+            return self.g.const(cs.exact, "S"), True
+        return self.g.const(cs, "C"), False
+
+    def is_static_set(self, node: A.Node) -> bool:
+        return isinstance(node, A.SetLit) or getattr(node, "ref", None) in ("set", "param") and _t(node).kind == "set"
+
+    # ---- expressions ---------------------------------------------------------------------------------------------
+
+    def expr(self, node: A.Node) -> str:
+        return getattr(self, "_e_" + type(node).__name__)(node)
+
+    def _e_Literal(self, node: A.Literal) -> str:
+        if node.kind == "date":
+            return self.g.const(node.value, "D")
+        if isinstance(node.value, Decimal):
+            return self.g.const(node.value, "N")
+        return repr(node.value)
+
+    def _e_Name(self, node: A.Name) -> str:
+        ref = getattr(node, "ref", None)
+        if ref == "global":
+            return GLOBAL_CODE[node.id]
+        if ref == "scope":
+            return f"v_{node.id}"
+        if ref == "let":
+            return f"l_{node.id}"
+        if ref in ("local", "witness"):
+            return f"q_{node.id}"
+        if ref == "set":
+            return self.set_const(node)[0]
+        raise AssertionError(f"unresolved name {node.id}")
+
+    def _e_Attr(self, node: A.Attr) -> str:
+        if getattr(node, "ref", None) == "param":
+            assert self.rule is not None
+            pack = self.rule.pack
+            value = self.ruleset.params.get(f"{pack.name}.{node.name}", pack.params[node.name].default)
+            if isinstance(value, rt.CodeSet):
+                return self.g.const(value.exact, "S") if value.simple else self.g.const(value, "C")
+            return self.g.const(value, "P")
+        obj = self.expr(node.obj)
+        if _nullable(node.obj):
+            tmp = self.g.temp()
+            return f"(None if ({tmp} := {obj}) is None else {tmp}.{node.name})"
+        return f"{obj}.{node.name}"
+
+    def _e_Index(self, node: A.Index) -> str:
+        return f"_rt.index({self.expr(node.obj)}, {self.expr(node.index)})"
+
+    def _e_Call(self, node: A.Call) -> str:
+        args = [self.expr(a) for a in node.args]
+        assert self.rule is not None
+        dos = SCOPE_DOS[self.rule.scope]
+        name = node.func
+        if name in ("ptp", "mue"):
+            want = 3 if name == "ptp" else 2
+            if len(args) < want:
+                args.append(dos)
+            call = f"_T.{name}({', '.join(args)}, X.setting)"
+        elif name in ("addon", "icd10", "excludes1", "mce"):
+            want = 3 if name == "excludes1" else 2
+            if len(args) < want:
+                args.append(dos)
+            call = f"_T.{name}({', '.join(args)})"
+        elif name in ("lookup", "in_table"):
+            if len(args) < 3:
+                args.append(dos)
+            call = f"_T.lookup({', '.join(args)})"
+            if name == "in_table":
+                call = f"({call} is not None)"
+        else:
+            fname = {"abs": "abs_", "len": "length"}.get(name, name)
+            return f"_rt.{fname}({', '.join(args)})"
+        nullable_args = [a for a, n in zip(args, node.args, strict=False) if _nullable(n) and _t(n).kind == "str"]
+        if nullable_args:
+            guard = " or ".join(f"{a} is None" for a in nullable_args)
+            fallback = "False" if name == "in_table" else "None"
+            return f"({fallback} if {guard} else {call})"
+        return call
+
+    def _e_PredicateCall(self, node: A.PredicateCall) -> str:
+        assert node.body is not None
+        return f"({self.expr(node.body)})"
+
+    def _e_Neg(self, node: A.Neg) -> str:
+        inner = self.expr(node.operand)
+        return f"_rt.neg({inner})" if _nullable(node.operand) else f"(-{inner})"
+
+    def _e_Not(self, node: A.Not) -> str:
+        return f"(not {self.expr(node.operand)})"
+
+    def _e_BoolOp(self, node: A.BoolOp) -> str:
+        return "(" + f" {node.op} ".join(self.expr(v) for v in node.values) + ")"
+
+    def _e_BinOp(self, node: A.BinOp) -> str:
+        left, right = self.expr(node.left), self.expr(node.right)
+        plain = (not _nullable(node.left) and not _nullable(node.right) and _t(node.left).kind == "num"
+                 and _t(node.right).kind == "num" and node.op != "/")
+        if plain:
+            return f"({left} {node.op} {right})"
+        return f"_rt.{BIN_HELPER[node.op]}({left}, {right})"
+
+    def _e_Compare(self, node: A.Compare) -> str:
+        left = self.expr(node.left)
+        if node.op in ("in", "not in"):
+            if self.is_static_set(node.right):
+                right, _simple = self.set_const(node.right)
+            else:
+                right = self.expr(node.right)
+            if node.op == "in":
+                return f"({left} in {right})"
+            if _nullable(node.left):
+                tmp = self.g.temp()
+                return f"(({tmp} := {left}) is not None and {tmp} not in {right})"
+            return f"({left} not in {right})"
+        right = self.expr(node.right)
+        if not _nullable(node.left) and not _nullable(node.right):
+            return f"({left} {node.op} {right})"
+        return f"_rt.{CMP_HELPER[node.op]}({left}, {right})"
+
+    def _e_IsNull(self, node: A.IsNull) -> str:
+        return f"({self.expr(node.operand)} is {'not ' if node.negated else ''}None)"
+
+    def _e_Between(self, node: A.Between) -> str:
+        x, lo, hi = self.expr(node.operand), self.expr(node.low), self.expr(node.high)
+        if not any(_nullable(n) for n in (node.operand, node.low, node.high)):
+            return f"({lo} <= {x} <= {hi})"
+        return f"_rt.between({x}, {lo}, {hi})"
+
+    def _e_Has(self, node: A.Has) -> str:
+        mods = f"{self.expr(node.subject)}.modifiers"
+        if node.mode == "one":
+            return f"({self.expr(node.value)} in {mods})"
+        if self.is_static_set(node.value):
+            s, simple = self.set_const(node.value)
+            test = f"(not {s}.isdisjoint({mods}))" if simple else f"any(_m in {s} for _m in {mods})"
+        else:
+            test = f"any(_m in {self.expr(node.value)} for _m in {mods})"
+        return test if node.mode == "any" else f"(not {test})"
+
+    def _e_SetLit(self, node: A.SetLit) -> str:
+        return self.set_const(node)[0]
+
+    def _e_ListLit(self, node: A.ListLit) -> str:
+        return "(" + "".join(self.expr(i) + ", " for i in node.items) + ")"
+
+    def _e_Quant(self, node: A.Quant) -> str:
+        coll = self.expr(node.coll)
+        var = f"q_{node.var}"
+        cond = self.expr(node.cond) if node.cond is not None else None
+        if node.kind == "any":
+            return f"any({cond} for {var} in {coll})" if cond else f"(len({coll}) > 0)"
+        if node.kind == "all":
+            return f"all({cond} for {var} in {coll})" if cond else "True"
+        if node.kind == "none":
+            return f"(not any({cond} for {var} in {coll}))" if cond else f"(len({coll}) == 0)"
+        if node.kind == "count":
+            return f"sum(1 for {var} in {coll} if {cond})" if cond else f"len({coll})"
+        assert node.value is not None
+        value = self.expr(node.value)
+        filt = f" if {cond}" if cond else ""
+        if _nullable(node.value):
+            tmp = self.g.temp()
+            filt = f"{filt} and ({tmp} := {value}) is not None" if cond else f" if ({tmp} := {value}) is not None"
+            return f"sum({tmp} for {var} in {coll}{filt})"
+        return f"sum({value} for {var} in {coll}{filt})"
+
+
+# ---- index keys -------------------------------------------------------------------------------------------------
+
+def _conjuncts(node: A.Node) -> list[A.Node]:
+    if isinstance(node, A.BoolOp) and node.op == "and":
+        return [c for v in node.values for c in _conjuncts(v)]
+    if isinstance(node, A.PredicateCall) and node.body is not None:
+        return _conjuncts(node.body)
+    return [node]
+
+
+def _is_code_of(node: A.Node, var: str, refs: tuple[str, ...]) -> bool:
+    return (isinstance(node, A.Attr) and node.name == "code" and isinstance(node.obj, A.Name)
+            and node.obj.id == var and getattr(node.obj, "ref", None) in refs)
+
+
+def _key_from(node: A.Node, var: str, refs: tuple[str, ...], comp: RuleCompiler) -> IndexKey | None:
+    """A key if `node` requires `var.code` to be in a static set (or `var` to have a modifier)."""
+    if isinstance(node, A.Compare) and node.op == "==" and _is_code_of(node.left, var, refs) and isinstance(
+            node.right, A.Literal) and node.right.kind == "str":
+        return IndexKey("code", var, {node.right.value})
+    if isinstance(node, A.Compare) and node.op == "in" and _is_code_of(node.left, var, refs) and comp.is_static_set(
+            node.right):
+        cs = comp.codeset(node.right)
+        return IndexKey("code", var, set(cs.exact), set(cs.prefixes), list(cs.ranges))
+    if isinstance(node, A.Has) and isinstance(node.subject, A.Name) and node.subject.id == var:
+        if node.mode == "one" and isinstance(node.value, A.Literal) and node.value.kind == "str":
+            return IndexKey("modifier", var, {node.value.value})
+        if node.mode == "any" and comp.is_static_set(node.value):
+            cs = comp.codeset(node.value)
+            if cs.simple:
+                return IndexKey("modifier", var, set(cs.exact))
+    if isinstance(node, A.BoolOp) and node.op == "or":
+        keys = [_key_from(v, var, refs, comp) for v in node.values]
+        if all(k is not None and k.kind == "code" for k in keys):
+            out = IndexKey("code", var)
+            for k in keys:
+                assert k is not None
+                out.exact |= k.exact
+                out.prefixes |= k.prefixes
+                out.ranges += k.ranges
+            return out
+    return None
+
+
+def index_key(rule: Rule, comp: RuleCompiler) -> IndexKey | None:
+    node = rule.when.node
+    if node is None:
+        return None
+    comp.rule = rule
+    conj = _conjuncts(node)
+    candidates: list[IndexKey] = []
+    if rule.scope in ("line", "diagnosis"):
+        var = "line" if rule.scope == "line" else "dx"
+        candidates = [k for c in conj if (k := _key_from(c, var, ("scope",), comp)) is not None]
+    elif rule.scope == "pair":
+        candidates = [k for c in conj for v in ("a", "b") if (k := _key_from(c, v, ("scope",), comp)) is not None]
+    elif rule.scope == "claim":
+        for c in conj:
+            if isinstance(c, A.Quant) and c.kind == "any" and c.cond is not None and isinstance(c.coll, A.Name):
+                kind = {"lines": "claim_code", "diagnoses": "claim_dx"}.get(c.coll.id)
+                if kind and getattr(c.coll, "ref", None) == "global":
+                    for inner in _conjuncts(c.cond):
+                        k = _key_from(inner, c.var, ("local",), comp)
+                        if k is not None and k.kind == "code":
+                            k.kind = kind
+                            candidates.append(k)
+    codes = [k for k in candidates if k.kind != "modifier"]
+    if codes:  # the most selective code key
+        return min(codes, key=lambda k: (bool(k.ranges), len(k.exact) + 50 * len(k.prefixes)))
+    return candidates[0] if candidates else None
+
+
+# ---- module ------------------------------------------------------------------------------------------------------
+
+def compile_ruleset(ruleset: RuleSet) -> tuple[str, list[IndexKey | None], dict[int, tuple[Rule, Position]],
+                                               dict[str, Any]]:
+    """Generate the module source for all rules; returns source, index keys, line map and constants."""
+    gen = _Gen()
+    comp = RuleCompiler(ruleset, gen)
+    body: list[str] = []
+    line_map: dict[int, tuple[Rule, Position]] = {}
+    keys: list[IndexKey | None] = []
+    names: list[str] = []
+    for order, rule in enumerate(ruleset.rules):
+        rule.order = order
+        comp.rule = rule
+        fname = f"r{order}_{rule.id.replace('-', '_')}"
+        names.append(fname)
+        args = ", ".join(SCOPE_ARGS[rule.scope])
+        body.append(f"    def {fname}({args}):")
+        body.append(f"        # {rule.id}: {rule.title}  [{rule.location}]")
+        for name, expr in rule.lets:
+            if expr.node is None:
+                continue
+            line_map[len(body)] = (rule, expr.position(0, len(expr.text)))
+            body.append(f"        l_{name} = {comp.expr(expr.node)}")
+        if rule.when.node is None:
+            body.append("        return False")
+        else:
+            line_map[len(body)] = (rule, rule.when.position(0, len(rule.when.text)))
+            body.append(f"        return {comp.expr(rule.when.node)}")
+        body.append("")
+        keys.append(index_key(rule, comp))
+    head = [
+        "# Generated by claimscrub from the rule set below. Do not edit: edit the YAML and recompile.",
+        f"# rule set {ruleset.name} {ruleset.version} sha256 {ruleset.sha256}",
+        "def build(_T, _rt, " + ", ".join(sorted(gen.const_values)) + "):" if gen.const_values else
+        "def build(_T, _rt):",
+    ]
+    tail = [f"    return ({', '.join(names)}{',' if len(names) == 1 else ''})"]
+    offset = len(head) + 1  # 1-based line numbers
+    source = "\n".join(head + body + tail) + "\n"
+    line_map = {ln + offset: v for ln, v in line_map.items()}
+    return source, keys, line_map, gen.const_values
+
+
+def load_functions(source: str, consts: dict[str, Any], tables: Any) -> list[Any]:
+    code = compile(source, FILENAME, "exec")
+    namespace: dict[str, Any] = {"__builtins__": {"any": any, "all": all, "sum": sum, "len": len, "None": None,
+                                                  "True": True, "False": False}}
+    exec(code, namespace)  # noqa: S102 - our own generated code, from checked rule ASTs only
+    return list(namespace["build"](tables, rt, **consts))
