@@ -366,6 +366,12 @@ class _Reader:
         else:
             comps = (c5.split(self.delims.component) + ["", "", ""])[:3]
         facility, qualifier, frequency = (c.strip() for c in comps)
+        if c5 and qualifier not in ("A", "B"):
+            state.problems.append((
+                f"CLM05-2 facility code qualifier {qualifier!r} is not A (UB-04 type of bill) or B (place of "
+                f"service){_sep_hint(c5, self.delims.component)}",
+                self.loc(index, "CLM", 5, 2),
+            ))
         institutional = qualifier == "A" or (qualifier != "B" and (env.version or "") in INSTITUTIONAL_VERSIONS)
         claim["type"] = "institutional" if institutional else "professional"
         if frequency:
