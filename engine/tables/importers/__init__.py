@@ -1,0 +1,1 @@
+"""Parsers for the official file layouts (CMS NCCI PTP, MUE, add-on codes, MCE lists) and payer csv tables."""
