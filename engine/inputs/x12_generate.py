@@ -63,8 +63,8 @@ def iter_837p_segments(n: int, seed: int = 837) -> Iterator[str]:
         hl += 1
         has_patient = i % 5 == 4
         segs += [f"HL*{hl}*{billing_hl}*22*{1 if has_patient else 0}",
-                 f"SBR*P*{'01' if has_patient else '18'}*GRP{i % 97:04d}******CI",
-                 f"NM1*IL*1*MEMBER*TEST****MI*M{i:09d}"]
+                 f"SBR*P*{'' if has_patient else '18'}*GRP{i % 97:04d}******CI",
+                 f"NM1*IL*1*MEMBER*TEST****MI*M{i:09d}", "N3*3 ELM ST", "N4*ANYTOWN*MD*20705"]
         dob = date(1940, 1, 1) + timedelta(days=rng.randrange(0, 28000))
         sex = rng.choice("FM")
         if not has_patient:
@@ -72,8 +72,8 @@ def iter_837p_segments(n: int, seed: int = 837) -> Iterator[str]:
         segs.append("NM1*PR*2*SYNTHETIC HEALTH PLAN*****PI*PAYER01")
         if has_patient:
             hl += 1
-            segs += [f"HL*{hl}*{hl - 1}*23*0", "PAT*19", "NM1*QC*1*DEPENDENT*TEST",
-                     f"DMG*D8*{(dob + timedelta(days=9000)):%Y%m%d}*{sex}"]
+            segs += [f"HL*{hl}*{hl - 1}*23*0", "PAT*19", "NM1*QC*1*DEPENDENT*TEST", "N3*2 SIDE ST",
+                     "N4*ANYTOWN*MD*20705", f"DMG*D8*{(dob + timedelta(days=9000)):%Y%m%d}*{sex}"]
         nlines = rng.randint(1, 6)
         ndx = rng.randint(1, 4)
         dxs = rng.sample(_ICD10, ndx)
