@@ -366,7 +366,9 @@ class _Reader:
         else:
             comps = (c5.split(self.delims.component) + ["", "", ""])[:3]
         facility, qualifier, frequency = (c.strip() for c in comps)
-        if c5 and qualifier not in ("A", "B"):
+        # An empty qualifier is common and harmless (the version says which claim type); a wrong one, or a
+        # composite written with another separator, means the facility code cannot be trusted.
+        if c5 and (qualifier not in ("A", "B", "") or (not qualifier and _sep_hint(c5, self.delims.component))):
             state.problems.append((
                 f"CLM05-2 facility code qualifier {qualifier!r} is not A (UB-04 type of bill) or B (place of "
                 f"service){_sep_hint(c5, self.delims.component)}",
