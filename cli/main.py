@@ -119,7 +119,7 @@ def _tables(data: Path | None) -> Any | None:
 
 
 def _sample_inputs() -> list[Path]:
-    return [Path(str(resources.files("claimscrub.examples").joinpath("claims")))]
+    return [Path(str(resources.files("claimscrub.samples").joinpath("claims")))]
 
 
 # ---- scrub ---------------------------------------------------------------------------------------------------------
@@ -209,10 +209,10 @@ def _print_text(console: Console, scrubber: Any, results: list[dict[str, Any]]) 
             if f.get("denial"):
                 d = f["denial"]
                 denial = f" [dim]({d['group']}-{d['carc']}{' ' + ' '.join(d['rarc']) if d['rarc'] else ''})[/]"
-            console.print(f"    [{SEVERITY_STYLE[sev]}]{sev.upper():7}[/] {f['rule_id']:<18} {lines:<9} "
+            console.print(f"    [{SEVERITY_STYLE[sev]}]{sev.upper():7}[/] {f['rule_id']:<26} {lines:<9} "
                           f"{escape(f['message'])}{denial}")
             if f.get("fix"):
-                console.print(f"    {'':7} {'':18} {'':9} [dim]fix:[/] {escape(f['fix'])}")
+                console.print(f"    {'':7} {'':26} {'':9} [dim]fix:[/] {escape(f['fix'])}")
     s = summarize(results)
     console.print(f"[bold]{s['claims']} claims[/]: {s['clean']} clean, {s['with_findings']} with findings, "
                   f"{s['errors']} errors; {s['findings']} findings "
