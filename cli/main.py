@@ -141,16 +141,22 @@ def scrub(
     show_phi: Annotated[bool, typer.Option("--show-phi", help="Show birth dates and member ids in evidence.")]
     = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to a file.")] = None,
+    payer: Annotated[str | None, typer.Option("--payer", help="Use this payer profile (id or payer id) for every "
+                                              "claim instead of routing by the claim's payer id.")] = None,
+    payers: Annotated[Path | None, typer.Option("--payers", help="Payer profile directory (default: shipped "
+                                                "payers/; not used with --rules unless given).")] = None,
 ) -> None:
     """Scrub claims and report findings with explanations."""
     from claimscrub.api import Scrubber
 
-    ruleset = _load(rules, _params(param))
     paths = inputs or _sample_inputs()
     for p in paths:
         if not p.exists():
             raise _fail(f"input {p} does not exist")
-    scrubber = Scrubber(ruleset, _tables(data), _as_of(as_of), show_phi)
+    if rules and not (payer or payers):  # custom rule packs alone: no payer routing
+        scrubber: Any = Scrubber(_load(rules, _params(param)), _tables(data), _as_of(as_of), show_phi)
+    else:
+        scrubber = _payer_scrubber(rules, payers, payer, _params(param), _tables(data), _as_of(as_of), show_phi)
     for rule_id, why in scrubber.engine.skipped.items():
         err.print(f"[yellow]note:[/] rule {rule_id} skipped: {escape(why)}")
     stream = open(output, "w", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
@@ -180,6 +186,27 @@ def scrub(
         raise typer.Exit(2 if all(r["status"] == "error" for r in results) else 0)
 
 
+def _payer_scrubber(rules: list[Path] | None, payers: Path | None, payer: str | None, params: dict[str, Any],
+                    tables: Any, as_of: date, show_phi: bool) -> Any:
+    """Route claims to payer profiles; profile or rule errors are reported like rule-set errors (exit 2)."""
+    from claimscrub.payer_profiles import PayerScrubber, load_registry
+    from claimscrub.source import RuleSetError
+
+    for p in [*(rules or []), *([payers] if payers else [])]:
+        if not p.exists():
+            raise _fail(f"{p} does not exist")
+    try:
+        return PayerScrubber(load_registry(payers, rules), tables, as_of, show_phi, payer, params)
+    except RuleSetError as exc:
+        for d in exc.diagnostics:
+            err.print(escape(d.render()))
+        err.print(f"[bold red]{len(exc.diagnostics)} error(s) in the rule set or payer profiles[/] "
+                  "(claimscrub payers check)")
+        raise typer.Exit(2) from None
+    except KeyError as exc:
+        raise _fail(str(exc.args[0])) from None
+
+
 def _print_text(console: Console, scrubber: Any, results: list[dict[str, Any]]) -> None:
     from claimscrub.api import summarize
 
@@ -193,6 +220,9 @@ def _print_text(console: Console, scrubber: Any, results: list[dict[str, Any]]) 
         if "segment" in r["source"]:
             where += f" segment {r['source']['segment']}"
         cid = r["claim_id"] or "(no claim id)"
+        if r.get("payer_profile") and r["payer_profile"].get("id"):
+            pp = r["payer_profile"]
+            where += f" payer {pp['id']}@{pp['version']} ({pp['routed_by']})"
         if r["status"] == "error":
             console.print(f"[bold red]✗[/] claim {escape(cid)} [dim]{escape(where)}[/]: [red]{escape(r['error']['message'])}[/]"
                           f" [dim]at {escape(r['error']['location'])}[/]")
@@ -365,6 +395,12 @@ def version() -> None:
 
 
 def _mount_optional() -> None:
+    try:
+        from claimscrub.cli.payers_cmd import app as payers_app
+    except ImportError:
+        pass
+    else:
+        app.add_typer(payers_app, name="payers", help="List, show and check payer profiles.")
     try:
         from claimscrub.cli.data_cmd import app as data_app
     except ImportError:
