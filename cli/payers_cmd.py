@@ -85,7 +85,8 @@ def _show_data(reg: Any, profile_id: str, on: date) -> dict[str, Any]:
                 "id": r.id, "pack": pk.name, "location": r.location, "enabled": not disabled,
                 "severity": sev, "base_severity": r.severity,
                 "from": ("custom rule of " + pk.name) if pk in res.custom else
-                        f"pack {pk.name} (selected by {res.pack_origin[pk.name].describe()})",
+                        f"pack {pk.name} via {res.pack_origin[pk.name].value!r} of {res.pack_origin[pk.name].profile} "
+                        f"({res.pack_origin[pk.name].where})",
                 "overrides": {k: {"value": s.value, "profile": s.profile, "origin": s.origin,
                                   "where": str(s.where), "reason": s.reason} for k, s in sorted(slot.items())},
             })
@@ -101,7 +102,7 @@ def _show_data(reg: Any, profile_id: str, on: date) -> dict[str, Any]:
                   "from": f"{t.profile.id} ({t.profile.pos(t.path)})"} for n, t in sorted(res.tables.items())}
     return {"profile": res.profile.id, "name": res.profile.name, "on": on.isoformat(), "version": res.version,
             "label": res.label, "edit_by": res.edit_by, "sha256": rs.sha256,
-            "chain": [{"id": p.id, "file": p.doc.source.path, "version_in_effect": res.picks.get(p.id)}
+            "chain": [{"id": p.id, "file": p.doc.source.path, "version_in_effect": res.picks.get(p.id) or p.meta.get("version")}
                       for p in res.chain],
             "rules": rules, "params": params, "tables": tables,
             "problems": [d.as_dict() for d in res.diags]}
