@@ -145,35 +145,39 @@ def scrub(
                                               "claim instead of routing by the claim's payer id.")] = None,
     payers: Annotated[Path | None, typer.Option("--payers", help="Payer profile directory (default: shipped "
                                                 "payers/; not used with --rules unless given).")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes; output order is unchanged.")] = 1,
+    validate_x12: Annotated[bool, typer.Option("--validate-x12", help="Also validate X12 inputs against the TR3 "
+                                               "(WEDI SNIP 1-2, via pyx12).")] = False,
 ) -> None:
     """Scrub claims and report findings with explanations."""
-    from claimscrub.api import Scrubber
-
     paths = inputs or _sample_inputs()
     for p in paths:
         if not p.exists():
             raise _fail(f"input {p} does not exist")
-    if rules and not (payer or payers):  # custom rule packs alone: no payer routing
-        scrubber: Any = Scrubber(_load(rules, _params(param)), _tables(data), _as_of(as_of), show_phi)
-    else:
-        scrubber = _payer_scrubber(rules, payers, payer, _params(param), _tables(data), _as_of(as_of), show_phi)
+    if jobs < 1:
+        raise _fail("--jobs must be 1 or more")
+    recipe = (rules, payers, payer, _params(param), data, _as_of(as_of), show_phi)
+    scrubber = build_scrubber(*recipe)
     for rule_id, why in scrubber.engine.skipped.items():
         err.print(f"[yellow]note:[/] rule {rule_id} skipped: {escape(why)}")
+    validation = _validate_x12(paths, input_format) if validate_x12 else {}
     stream = open(output, "w", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
-    worst = -1
+    worst = 1 if any(validation.values()) else -1
     results: list[dict[str, Any]] = []
     try:
-        for path in paths:
-            for result in scrubber.scrub_path(path, input_format.value):
-                for f in result["findings"]:
-                    worst = max(worst, SEVERITY_RANK[f["severity"]])
-                if fmt is OutFormat.ndjson:
-                    stream.write(json.dumps(result, sort_keys=False, ensure_ascii=False) + "\n")
-                    stream.flush()
-                else:
-                    results.append(result)
+        for result in _progress(_results(scrubber, paths, input_format.value, jobs, recipe), fmt):
+            for f in result["findings"]:
+                worst = max(worst, SEVERITY_RANK[f["severity"]])
+            if fmt is OutFormat.ndjson:
+                stream.write(json.dumps(result, sort_keys=False, ensure_ascii=False) + "\n")
+                stream.flush()
+            else:
+                results.append(result)
         if fmt is OutFormat.json:
-            stream.write(json.dumps(scrubber.report(results), indent=2, ensure_ascii=False) + "\n")
+            report = scrubber.report(results)
+            if validate_x12:
+                report["x12_validation"] = validation
+            stream.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
         elif fmt is OutFormat.text:
             console = Console(file=stream, highlight=False, soft_wrap=True) if output else out
             _print_text(console, scrubber, results)
@@ -182,8 +186,67 @@ def scrub(
             stream.close()
     if fail_on is not FailOn.never and worst >= SEVERITY_RANK[fail_on.value]:
         raise typer.Exit(1)
-    if any(r["status"] == "error" for r in results):
-        raise typer.Exit(2 if all(r["status"] == "error" for r in results) else 0)
+    if results and all(r["status"] == "error" for r in results):
+        raise typer.Exit(2)
+
+
+def build_scrubber(rules: list[Path] | None, payers: Path | None, payer: str | None, params: dict[str, Any],
+                   data: Path | None, as_of: date, show_phi: bool) -> Any:
+    """The scrubber for a scrub run; also the recipe each `--jobs` worker process rebuilds it from."""
+    from claimscrub.api import Scrubber
+
+    if rules and not (payer or payers):  # custom rule packs alone: no payer routing
+        return Scrubber(_load(rules, params), _tables(data), as_of, show_phi)
+    return _payer_scrubber(rules, payers, payer, params, _tables(data), as_of, show_phi)
+
+
+def _results(scrubber: Any, paths: list[Path], input_format: str, jobs: int,
+             recipe: tuple[Any, ...]) -> Any:
+    from itertools import chain
+
+    from claimscrub.api import input_items
+
+    items = chain.from_iterable(input_items(p, input_format) for p in paths)
+    if jobs == 1:
+        return scrubber.scrub_items(items)
+    from claimscrub.parallel import scrub_parallel
+
+    return scrub_parallel(items, jobs, build_scrubber, recipe)
+
+
+def _progress(results: Any, fmt: OutFormat) -> Any:
+    """A live claim count on stderr when it is a terminal; silent in pipes and CI."""
+    if not err.is_terminal:
+        yield from results
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.completed} claims scrubbed"), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task("scrub", total=None)
+        for r in results:
+            bar.advance(task)
+            yield r
+
+
+def _validate_x12(paths: list[Path], input_format: InputFormat) -> dict[str, list[dict[str, str]]]:
+    """TR3 (WEDI SNIP 1-2) validation of each X12 input through pyx12; problems go to stderr and the report."""
+    from claimscrub.inputs import detect_format, expand_paths
+    from claimscrub.inputs.x12_validate import validate_x12
+
+    found: dict[str, list[dict[str, str]]] = {}
+    for f in expand_paths(paths):
+        head = f.read_bytes()[:8192].decode("latin-1")
+        if input_format is not InputFormat.x12 and detect_format(head) != "x12":
+            continue
+        try:
+            problems = validate_x12(f)
+        except ImportError as exc:
+            raise _fail(str(exc)) from None
+        found[str(f)] = [p.as_dict() for p in problems]
+        for p in problems:
+            err.print(f"[yellow]x12:[/] {escape(p.location)}: {escape(p.message)}")
+    return found
 
 
 def _payer_scrubber(rules: list[Path] | None, payers: Path | None, payer: str | None, params: dict[str, Any],

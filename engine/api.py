@@ -18,7 +18,7 @@ from typing import Any
 from . import __version__
 from .checker import check_document, coerce_param
 from .evaluator import Engine, RuleRuntimeError
-from .inputs import InputFileError, InputItem, expand_paths, read_path
+from .inputs import InputError, InputFileError, InputItem, expand_paths, read_path
 from .loader import Document, load_yaml, read_text, validate_schema
 from .ruleset import Pack, RuleSet
 from .source import Diagnostic, RuleSetError
@@ -160,15 +160,7 @@ class Scrubber:
 
     def scrub_path(self, path: Path, input_format: str = "auto") -> Iterator[dict[str, Any]]:
         """Results for every claim in a file or directory; an unreadable file becomes one error result."""
-        for f in expand_paths([path]):
-            try:
-                yield from self.scrub_items(read_path(f, input_format))
-            except InputFileError as exc:
-                yield {"claim_id": None, "source": {"file": str(f)}, "status": "error", "findings": [],
-                       "error": {"message": exc.message, "location": exc.location}}
-            except OSError as exc:
-                yield {"claim_id": None, "source": {"file": str(f)}, "status": "error", "findings": [],
-                       "error": {"message": f"cannot read: {exc.strerror}", "location": str(f)}}
+        yield from self.scrub_items(input_items(path, input_format))
 
     def header(self) -> dict[str, Any]:
         return {
@@ -184,6 +176,17 @@ class Scrubber:
         return {**self.header(), "results": results, "summary": summarize(results)}
 
 
+def input_items(path: Path, input_format: str = "auto") -> Iterator[InputItem]:
+    """Every claim of a file or directory as an InputItem; a file that cannot be read is one error item."""
+    for f in expand_paths([path]):
+        try:
+            yield from read_path(f, input_format)
+        except InputFileError as exc:
+            yield InputItem(None, {"file": str(f)}, InputError(exc.message, exc.location))
+        except OSError as exc:
+            yield InputItem(None, {"file": str(f)}, InputError(f"cannot read: {exc.strerror}", str(f)))
+
+
 def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
     status = Counter(r["status"] for r in results)
     by_cat: Counter[str] = Counter()
@@ -197,4 +200,4 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
             "by_category": dict(sorted(by_cat.items())), "by_severity": dict(sorted(by_sev.items()))}
 
 
-__all__ = ["Scrubber", "load_ruleset", "check_files", "default_rules_path", "summarize", "set_param", "Document"]
+__all__ = ["Scrubber", "load_ruleset", "check_files", "default_rules_path", "summarize", "set_param", "Document", "input_items"]
