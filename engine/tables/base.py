@@ -7,6 +7,7 @@ unpickler that refuses every class, so a data directory cannot smuggle code in; 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import tempfile
@@ -32,15 +33,14 @@ def dump_payload(path: Path, payload: dict[str, Any]) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; tables are shared read-only data
         with os.fdopen(fd, "wb") as fh:
             fh.write(MAGIC)
             pickle.dump({"format": FORMAT, **payload}, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
     return path.stat().st_size
 

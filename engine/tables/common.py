@@ -47,7 +47,7 @@ def normalize_setting(value: str) -> str:
 
 def setting_of(value: str) -> str:
     """Hot-path variant of `normalize_setting` that never raises (unknown settings simply find no table)."""
-    return SETTING_ALIASES.get(value, None) or SETTING_ALIASES.get(value.strip().lower(), value)
+    return SETTING_ALIASES.get(value) or SETTING_ALIASES.get(value.strip().lower(), value)
 
 
 # ---------------------------------------------------------------------------------------------------- dates

@@ -200,10 +200,7 @@ class MemoryTables(TablesBase):
             r = dict(r)
             start = r.pop("effective", r.pop("effective_from", None))
             end = r.pop("termination", r.pop("effective_to", None))
-            if key_cols:
-                key = "|".join(str(r[k]) for k in key_cols)
-            else:
-                key = str(r.pop("key"))
+            key = "|".join(str(r[k]) for k in key_cols) if key_cols else str(r.pop("key"))
             for c in r:
                 if c not in columns:
                     columns.append(c)

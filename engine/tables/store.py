@@ -106,7 +106,7 @@ class Store:
         except FileNotFoundError:
             return []
         except (OSError, ValueError) as e:
-            raise TableImportError(f"{self.manifest_path}: unreadable manifest ({e}); re-import into a new --data dir")
+            raise TableImportError(f"{self.manifest_path}: unreadable manifest ({e}); re-import into a new --data dir") from None
         if data.get("format") != MANIFEST_FORMAT:
             raise TableImportError(f"{self.manifest_path}: manifest format {data.get('format')} is not supported")
         return sorted(data.get("tables", []), key=lambda e: (e["kind"], e["setting"], e["period"]["start"], e["version"]))
@@ -114,6 +114,7 @@ class Store:
     def _write_manifest(self, entries: list[dict[str, Any]]) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=MANIFEST + ".", suffix=".tmp", dir=self.root)
+        os.chmod(tmp, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump({"format": MANIFEST_FORMAT, "tables": entries}, fh, indent=1, sort_keys=True)
             fh.write("\n")
@@ -252,16 +253,16 @@ class Store:
             source["part"] = ident.part
         else:
             if kind == "mue":
+                data = parse_mue(text, name, setting, report)  # content first: "not an MUE file" beats "no date"
                 period = identify_mue(name, effective)
-                data = parse_mue(text, name, setting, report)
                 resolved, version = data.pop("setting"), period.label
             elif kind == "addon":
-                period = identify_addon(name, effective)
                 data = parse_addon(text, name, report)
+                period = identify_addon(name, effective)
                 resolved, version = ALL, period.label
             elif kind == "mce":
-                version, period, mce_version = identify_mce(name, effective)
                 data = parse_mce(text, name, report)
+                version, period, mce_version = identify_mce(name, effective, data["file_versions"])
                 data["mce_version"] = mce_version
                 resolved = ALL
             elif kind == "csv":

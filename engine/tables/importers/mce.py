@@ -12,7 +12,15 @@ import re
 from datetime import date
 from typing import Any
 
-from ..common import ImportIssue, ImportReport, Period, TableImportError, fiscal_year_period, period_for_date, split_lines
+from ..common import (
+    ImportIssue,
+    ImportReport,
+    Period,
+    TableImportError,
+    fiscal_year_period,
+    period_for_date,
+    split_lines,
+)
 
 EDIT_TYPES = (
     "Newborn_Only",
@@ -34,9 +42,14 @@ _VERSION_RE = re.compile(r"v(?:ersion)?[_\- ]?(\d{2})(?!\d)", re.IGNORECASE)
 _ICD10_CODE = re.compile(r"[A-Z0-9]{3,7}")
 
 
-def identify_mce(file_name: str, effective: date | None) -> tuple[str, Period, int | None]:
+def identify_mce(
+    file_name: str, effective: date | None, file_versions: list[str] | None = None
+) -> tuple[str, Period, int | None]:
+    """Version and fiscal year from the name (``_v37``), else from the MCE_Version column, else --effective."""
     m = _VERSION_RE.search(file_name)
     mce_version = int(m.group(1)) if m else None
+    if mce_version is None and file_versions and len(file_versions) == 1 and file_versions[0].isdigit():
+        mce_version = int(file_versions[0])
     if effective is not None:
         period = period_for_date(effective)
     elif mce_version is not None:
