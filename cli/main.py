@@ -459,6 +459,12 @@ def version() -> None:
 
 def _mount_optional() -> None:
     try:
+        from claimscrub.cli.authoring_cmd import register as register_authoring
+    except ImportError:
+        pass
+    else:
+        register_authoring(app, rules_app)  # test, impact; rules lint/fmt/doc/diff
+    try:
         from claimscrub.cli.payers_cmd import app as payers_app
     except ImportError:
         pass
