@@ -71,6 +71,9 @@ def parse_mue(text: str, file_name: str, setting: str | None, report: ImportRepo
         return i
 
     rows: dict[str, tuple[int, int, int, int, int]] = {}
+    seen_rationales: set[str] = set()
+    cut_at_end = bool(text) and not text.endswith(("\n", "\r"))
+    last_line = text.count("\n") + 1 if cut_at_end else -1
     header_setting: str | None = None
     header_seen = False
     prev_end = 0
@@ -97,7 +100,7 @@ def parse_mue(text: str, file_name: str, setting: str | None, report: ImportRepo
         if not is_hcpcs(first):
             report.malformed.append(ImportIssue(file_name, start, f"not an MUE row (first cell {cells[0][:20]!r} is not a code)"))
             continue
-        if len(cells) < 3:
+        if len(cells) < 4:
             report.malformed.append(ImportIssue(file_name, start, f"expected 4 columns, found {len(cells)}"))
             continue
         try:
@@ -113,7 +116,14 @@ def parse_mue(text: str, file_name: str, setting: str | None, report: ImportRepo
                 ImportIssue(file_name, start, f"MUE adjudication indicator {cells[2][:40]!r} does not start with 1, 2 or 3")
             )
             continue
-        rationale = cells[3] if len(cells) > 3 else ""
+        rationale = cells[3]
+        if cut_at_end and reader.line_num == last_line and rationale not in seen_rationales and rows:
+            report.malformed.append(
+                ImportIssue(file_name, start, f"last record has no line end and an unknown rationale {rationale[:40]!r}: "
+                            "the file looks cut off here (re-download or re-extract it)")
+            )
+            continue
+        seen_rationales.add(rationale)
         if first in rows:
             report.warnings.append(ImportIssue(file_name, start, f"code {first} listed again; the later row is kept"))
         rows[first] = (value, int(m.group(1)), tid(cells[2]), tid(rationale), start)
