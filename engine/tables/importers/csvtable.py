@@ -26,9 +26,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-import yaml
-
 from ..common import ImportIssue, ImportReport, TableImportError, day_number, normalize_icd10, parse_date
 
 TYPES = ("str", "code", "icd10", "int", "decimal", "date", "bool")
@@ -81,6 +78,8 @@ DEFINITION_SCHEMA: dict[str, Any] = {
 
 def load_definition(path: Path) -> dict[str, Any]:
     """Read and check a table definition; errors name the file and the offending field."""
+    import yaml  # imported here: only `data import csv` needs it, scrubbing start-up does not
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as e:
@@ -89,6 +88,8 @@ def load_definition(path: Path) -> dict[str, Any]:
 
 
 def check_definition(data: Any, where: str = "definition") -> dict[str, Any]:
+    import jsonschema  # imported here to keep `import claimscrub.tables` light
+
     try:
         jsonschema.validate(data, DEFINITION_SCHEMA)
     except jsonschema.ValidationError as e:
