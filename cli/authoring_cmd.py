@@ -1,0 +1,101 @@
+"""Authoring commands: `claimscrub test`, `claimscrub impact`, `claimscrub rules lint|fmt|doc|diff`.
+
+Mounted by `cli/main.py:_mount_optional()` through `register(app, rules_app)`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+PathsArg = Annotated[list[Path] | None, typer.Argument(help="Rule files or directories (default: shipped rules).")]
+
+
+class TextOrJson(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {escape(message)}")
+    return typer.Exit(code)
+
+
+def _exists(paths: list[Path] | None) -> None:
+    for p in paths or []:
+        if not p.exists():
+            raise _fail(f"{p} does not exist")
+
+
+def _rule_set_errors(exc: Any) -> typer.Exit:
+    for d in exc.diagnostics:
+        err.print(escape(d.render()))
+    err.print(f"[bold red]{len(exc.diagnostics)} error(s) in the rule set[/]")
+    return typer.Exit(2)
+
+
+def _print_json(doc: Any) -> None:
+    sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+# ---- test ----------------------------------------------------------------------------------------------------------
+
+def test_cmd(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Rule packs, rule directories and test-case files "
+                                                       "(YAML/JSON with `cases:`). Default: shipped rules and "
+                                                       "their tests/cases/.")] = None,
+    junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML to this file.")] = None,
+    show_coverage: Annotated[bool, typer.Option("--coverage", help="Report rules never exercised, never fired, "
+                                                "never passed.")] = False,
+    rule: Annotated[list[str] | None, typer.Option("--rule", help="Only these rule ids.")] = None,
+    payers: Annotated[Path | None, typer.Option("--payers", help="Payer profiles for cases with `payer:` "
+                                                "(default: shipped payers/).")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also list passing tests.")] = False,
+    fmt: Annotated[TextOrJson, typer.Option("--format", "-f")] = TextOrJson.text,
+) -> None:
+    """Run every rule's examples and every test case; exit 1 when one fails."""
+    from claimscrub.authoring.testing import coverage, coverage_lines, junit_xml, report_lines, run_tests
+    from claimscrub.source import RuleSetError
+
+    _exists(paths)
+    _exists([payers] if payers else None)
+    try:
+        run = run_tests(paths, payers, set(rule) if rule else None)
+    except RuleSetError as exc:
+        raise _rule_set_errors(exc) from None
+    cov = coverage(run.ruleset, run.examples, run.cases)
+    if junit:
+        junit.write_text(junit_xml(run), encoding="utf-8")
+    if fmt is TextOrJson.json:
+        doc: dict[str, Any] = {
+            "examples": [{"rule": e.rule.id, "index": e.index, "kind": e.kind, "ok": e.ok, "detail": e.detail,
+                          "location": e.location} for e in run.examples],
+            "cases": [{"file": c.file, "index": c.index, "name": c.name, "ok": c.ok, "detail": c.detail,
+                       "diff": c.diff} for c in run.cases],
+            "errors": run.errors, "failed": run.failed, "total": run.total}
+        if show_coverage:
+            doc["coverage"] = cov.as_dict()
+        _print_json(doc)
+    else:
+        for line in report_lines(run, verbose):
+            style = "bold red" if line.startswith(("FAIL", "ERROR")) else ""
+            out.print(f"[{style}]{escape(line)}[/]" if style else escape(line))
+        if show_coverage:
+            for line in coverage_lines(cov):
+                out.print(escape(line))
+    if run.failed:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer, rules_app: typer.Typer) -> None:
+    app.command("test")(test_cmd)
