@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from typer.testing import CliRunner
-
 from claimscrub.authoring.testing import compare, discover
 from claimscrub.cli.main import app
+from typer.testing import CliRunner
 
 DATA = Path(__file__).parent / "data"
 runner = CliRunner()
