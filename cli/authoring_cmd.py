@@ -97,5 +97,37 @@ def test_cmd(
         raise typer.Exit(1)
 
 
+# ---- rules lint ----------------------------------------------------------------------------------------------------
+
+def lint_cmd(
+    paths: PathsArg = None,
+    fmt: Annotated[TextOrJson, typer.Option("--format", "-f")] = TextOrJson.text,
+) -> None:
+    """Lint rule packs: missing sources and examples, duplicate or impossible conditions, unused names,
+    deprecated fields. Exit 1 when there are errors (2 when the packs do not even check)."""
+    from claimscrub.api import check_files, default_rules_path
+    from claimscrub.authoring.lint import lint_packs
+
+    targets = paths or [default_rules_path()]
+    _exists(targets)
+    packs, diags = check_files(targets)
+    check_errors = [d for d in diags if d.severity == "error"]
+    result = lint_packs(packs)
+    if fmt is TextOrJson.json:
+        _print_json({"diagnostics": [d.as_dict() for d in [*check_errors, *result.diagnostics]],
+                     "errors": result.errors + len(check_errors), "warnings": result.warnings})
+    else:
+        for d in [*check_errors, *result.diagnostics]:
+            out.print(escape(d.render()))
+        n_rules = sum(len(p.rules) for p in packs)
+        out.print(f"{len(packs)} pack(s), {n_rules} rules: {result.errors + len(check_errors)} error(s), "
+                  f"{result.warnings} warning(s)")
+    if check_errors:
+        raise typer.Exit(2)
+    if result.errors:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer, rules_app: typer.Typer) -> None:
     app.command("test")(test_cmd)
+    rules_app.command("lint")(lint_cmd)
