@@ -183,7 +183,7 @@ class MemoryTables(TablesBase):
     def _load_icd10(self, value: Any) -> None:
         if value in (None, True, "package"):
             return  # the package release answers (fallback)
-        rows = list(value.values()) if isinstance(value, Mapping) else list(value)
+        rows = [{"code": k, **v} for k, v in value.items()] if isinstance(value, Mapping) else list(value)
         overlay = Icd10Overlay(rows, package_table() if self._icd_fallback and package_available() else None)
         self._icd.add(OPEN.start, overlay.version, lambda t=overlay: t)
         self._mark("icd10cm")

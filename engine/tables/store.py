@@ -301,6 +301,13 @@ class Store:
     def _import_icd10(self, entries: list[dict[str, Any]], pending: dict[tuple[str, str, str], _Pending]) -> ImportReport:
         import simple_icd_10_cm as cm
 
+        xmls = sorted((Path(cm.__file__).parent / "data").glob("*.xml"))
+        if xmls:  # same package data as last time: no need to spend ~2 s building it again
+            sha = sha256_of(xmls[0])
+            same = self._find_sha(entries, "icd10cm", sha)
+            if same is not None:
+                return ImportReport(file=xmls[0].name, kind="icd10cm", setting=ALL, version=same["version"],
+                                    period=period_from_dict(same["period"]), sha256=sha, noop=True)
         payload = build_payload()
         xml = Path(cm.__file__).parent / "data" / payload["sources"][0]
         sha = sha256_of(xml) if xml.is_file() else hashlib.sha256(payload["codes"].encode()).hexdigest()
