@@ -471,6 +471,12 @@ def _mount_optional() -> None:
     else:
         app.add_typer(payers_app, name="payers", help="List, show and check payer profiles.")
     try:
+        from claimscrub.cli.serve_cmd import register as register_serve
+    except ImportError:
+        pass
+    else:
+        register_serve(app)  # serve: the HTTP API (needs the `server` extra at run time)
+    try:
         from claimscrub.cli.data_cmd import app as data_app
     except ImportError:
         return
