@@ -128,6 +128,31 @@ def lint_cmd(
         raise typer.Exit(1)
 
 
+# ---- rules diff ----------------------------------------------------------------------------------------------------
+
+def diff_cmd(
+    old: Annotated[str, typer.Argument(help="Old rule set: file, directory or git:REV:path.")],
+    new: Annotated[str, typer.Argument(help="New rule set: file, directory or git:REV:path.")],
+    fmt: Annotated[TextOrJson, typer.Option("--format", "-f")] = TextOrJson.text,
+) -> None:
+    """Rules added, removed and changed (conditions as a diff of their canonical form, not of the YAML)."""
+    from claimscrub.authoring.diff import SourceError, diff_specs, render_text
+    from claimscrub.source import RuleSetError
+
+    try:
+        d = diff_specs(old, new)
+    except SourceError as exc:
+        raise _fail(str(exc)) from None
+    except RuleSetError as exc:
+        raise _rule_set_errors(exc) from None
+    if fmt is TextOrJson.json:
+        _print_json(d.as_dict())
+    else:
+        for line in render_text(d):
+            out.print(escape(line))
+
+
 def register(app: typer.Typer, rules_app: typer.Typer) -> None:
     app.command("test")(test_cmd)
     rules_app.command("lint")(lint_cmd)
+    rules_app.command("diff")(diff_cmd)
