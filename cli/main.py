@@ -148,6 +148,9 @@ def scrub(
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes; output order is unchanged.")] = 1,
     validate_x12: Annotated[bool, typer.Option("--validate-x12", help="Also validate X12 inputs against the TR3 "
                                                "(WEDI SNIP 1-2, via pyx12).")] = False,
+    log: Annotated[Path | None, typer.Option("--log", help="Append one JSON line per claim (time, claim id hash, "
+                                             "rule set sha256, payer profile, rule ids; no PHI) to this file.")]
+    = None,
 ) -> None:
     """Scrub claims and report findings with explanations."""
     paths = inputs or _sample_inputs()
@@ -164,8 +167,14 @@ def scrub(
     stream = open(output, "w", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
     worst = 1 if any(validation.values()) else -1
     results: list[dict[str, Any]] = []
+    log_stream = open(log, "a", encoding="utf-8") if log else None  # noqa: SIM115
+    log_header = scrubber.header() if log else {}
     try:
         for result in _progress(_results(scrubber, paths, input_format.value, jobs, recipe), fmt):
+            if log_stream is not None:
+                from claimscrub.authoring.decision_log import write_decision
+
+                write_decision(log_stream, result, log_header)
             for f in result["findings"]:
                 worst = max(worst, SEVERITY_RANK[f["severity"]])
             if fmt is OutFormat.ndjson:
@@ -184,6 +193,8 @@ def scrub(
     finally:
         if output:
             stream.close()
+        if log_stream is not None:
+            log_stream.close()
     if fail_on is not FailOn.never and worst >= SEVERITY_RANK[fail_on.value]:
         raise typer.Exit(1)
     if results and all(r["status"] == "error" for r in results):
