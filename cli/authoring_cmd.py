@@ -152,7 +152,61 @@ def diff_cmd(
             out.print(escape(line))
 
 
+# ---- impact --------------------------------------------------------------------------------------------------------
+
+def impact_cmd(
+    claims: Annotated[list[Path], typer.Argument(help="Claim files or directories.")],
+    old: Annotated[str, typer.Option("--old", help="Old rule set: file, directory or git:REV:path.")],
+    new: Annotated[str, typer.Option("--new", help="New rule set: file, directory or git:REV:path.")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Processing date YYYY-MM-DD (default: today).")]
+    = None,
+    payers: Annotated[Path | None, typer.Option("--payers", help="Route claims through these payer profiles "
+                                                "(counts by payer).")] = None,
+    data: Annotated[Path | None, typer.Option("--data", help="Reference table store.")] = None,
+    html_out: Annotated[Path | None, typer.Option("--html", help="Write an HTML report with an SVG chart.")] = None,
+    examples: Annotated[int, typer.Option("--examples", help="Examples kept per rule and direction.")] = 3,
+    fmt: Annotated[TextOrJson, typer.Option("--format", "-f")] = TextOrJson.text,
+) -> None:
+    """Scrub claims with the old and the new rule set and report which claims gain or lose findings."""
+    import tempfile
+
+    from claimscrub.api import Scrubber, input_items, load_ruleset
+    from claimscrub.authoring.diff import SourceError, materialize
+    from claimscrub.authoring.impact import compare_results, render_html, render_text
+    from claimscrub.cli.main import _as_of, _tables
+    from claimscrub.source import RuleSetError
+
+    _exists(claims)
+    when = _as_of(as_of)
+    tables = _tables(data)
+    with tempfile.TemporaryDirectory(prefix="claimscrub-impact-") as tmp:
+        try:
+            paths = [materialize(spec, Path(tmp) / side) for side, spec in (("old", old), ("new", new))]
+            if payers:
+                from claimscrub.payer_profiles import PayerScrubber, load_registry
+
+                scrubbers = [PayerScrubber(load_registry(payers, [p]), tables, when) for p in paths]
+            else:
+                scrubbers = [Scrubber(load_ruleset([p]), tables, when) for p in paths]
+        except SourceError as exc:
+            raise _fail(str(exc)) from None
+        except RuleSetError as exc:
+            raise _rule_set_errors(exc) from None
+    results = []
+    for s in scrubbers:
+        results.append([s.scrub_item(item) for c in claims for item in input_items(c)])
+    imp = compare_results(results[0], results[1], examples)
+    if html_out:
+        html_out.write_text(render_html(imp, old, new), encoding="utf-8")
+    if fmt is TextOrJson.json:
+        _print_json(imp.as_dict())
+    else:
+        for line in render_text(imp):
+            out.print(escape(line))
+
+
 def register(app: typer.Typer, rules_app: typer.Typer) -> None:
     app.command("test")(test_cmd)
+    app.command("impact")(impact_cmd)
     rules_app.command("lint")(lint_cmd)
     rules_app.command("diff")(diff_cmd)
