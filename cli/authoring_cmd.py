@@ -205,8 +205,80 @@ def impact_cmd(
             out.print(escape(line))
 
 
+# ---- rules doc -----------------------------------------------------------------------------------------------------
+
+def doc_cmd(
+    paths: PathsArg = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory for rules.md and index.html.")] = Path("rules-doc"),
+    payer: Annotated[str | None, typer.Option("--payer", help="Document the rules as this payer profile resolves "
+                                              "them (overrides, disabled rules, params).")] = None,
+    payers: Annotated[Path | None, typer.Option("--payers", help="Payer profile directory (default: shipped).")]
+    = None,
+    on: Annotated[str | None, typer.Option("--on", help="Date for --payer version selection (YYYY-MM-DD).")] = None,
+    title: Annotated[str, typer.Option("--title")] = "Rule catalogue",
+) -> None:
+    """Write a browsable catalogue (Markdown and one static HTML page) of the effective rules."""
+    from claimscrub.authoring.doc import write_catalogue
+    from claimscrub.cli.main import _as_of, _load
+    from claimscrub.source import RuleSetError
+
+    _exists(paths)
+    if payer:
+        from claimscrub.payer_profiles import load_registry
+
+        try:
+            registry = load_registry(payers, paths or None)
+            profile_id, _ = registry.route(None, payer)
+            ruleset = registry.build(registry.resolve(profile_id, _as_of(on)), {})
+        except RuleSetError as exc:
+            raise _rule_set_errors(exc) from None
+        except KeyError as exc:
+            raise _fail(str(exc.args[0])) from None
+        title = f"{title} ({payer})"
+    else:
+        ruleset = _load(paths)
+    for f in write_catalogue(ruleset, out_dir, title):
+        out.print(f"wrote {escape(str(f))}")
+
+
+# ---- rules fmt -----------------------------------------------------------------------------------------------------
+
+def fmt_cmd(
+    paths: PathsArg = None,
+    check: Annotated[bool, typer.Option("--check", help="Change nothing; exit 1 when a file would change.")]
+    = False,
+) -> None:
+    """Put each rule's keys in canonical order (id, title, ... examples), keeping comments."""
+    from claimscrub.api import _rule_files, default_rules_path
+    from claimscrub.authoring.fmt import FormatError, format_text
+
+    targets = paths or [default_rules_path()]
+    _exists(targets)
+    changed, failed = [], False
+    for f in _rule_files(targets):
+        text = f.read_text(encoding="utf-8")
+        try:
+            new = format_text(text)
+        except FormatError as exc:
+            err.print(f"[bold red]error:[/] {escape(str(f))}: {escape(str(exc))}")
+            failed = True
+            continue
+        if new != text:
+            changed.append(f)
+            if not check:
+                f.write_text(new, encoding="utf-8")
+            out.print(f"{'would reformat' if check else 'reformatted'} {escape(str(f))}")
+    out.print(f"{len(changed)} file(s) {'would change' if check else 'changed'}")
+    if failed:
+        raise typer.Exit(2)
+    if check and changed:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer, rules_app: typer.Typer) -> None:
     app.command("test")(test_cmd)
     app.command("impact")(impact_cmd)
     rules_app.command("lint")(lint_cmd)
     rules_app.command("diff")(diff_cmd)
+    rules_app.command("doc")(doc_cmd)
+    rules_app.command("fmt")(fmt_cmd)
