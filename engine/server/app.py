@@ -508,5 +508,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def create_app_from_env() -> FastAPI:
-    """Uvicorn factory for `claimscrub serve` (workers are processes: settings travel in the environment)."""
+    """Uvicorn factory for `claimscrub serve` (workers are processes: settings travel in the environment, and
+    each worker sets up its own log handler, as spawned processes do not inherit the parent's)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s")
     return create_app(Settings.from_env())
