@@ -113,7 +113,7 @@ def _operands(node: A.Node) -> list[A.Node]:
         return [node.subject]
     if isinstance(node, A.IsNull):
         return [node.operand]
-    if isinstance(node, A.Call):
+    if isinstance(node, A.Call | A.PredicateCall):
         return [a for a in node.args if not isinstance(a, A.Literal)]
     return []
 
@@ -138,9 +138,6 @@ def conditions(node: A.Node | None, trace: Trace, show_phi: bool = False) -> lis
             for v in n.values:
                 if n.op == "and" or trace.values.get(id(v)):
                     visit(v)
-            return
-        if isinstance(n, A.PredicateCall) and n.body is not None and isinstance(n.body, A.BoolOp):
-            visit(n.body)
             return
         entry: dict[str, Any] = {"expr": src_of(n).snippet(n), "value": plain(trace.values[id(n)], show_phi)}
         target = n.operand if isinstance(n, A.Not) else n
