@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from claimscrub import __version__
 from rich.console import Console
 from rich.markup import escape
-
-from claimscrub import __version__
 
 app = typer.Typer(help="claimscrub: scrub healthcare claims against rules-as-data and explain every denial risk.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)

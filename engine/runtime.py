@@ -7,7 +7,6 @@ fire when the birth date is missing; the required-field rules report the missing
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta

@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from claimscrub.cli.main import app
+from typer.testing import CliRunner
 
 runner = CliRunner()
 AS_OF = "2026-11-24"
