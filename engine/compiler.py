@@ -181,9 +181,8 @@ class RuleCompiler:
                 return self.g.const(value.exact, "S") if value.simple else self.g.const(value, "C")
             return self.g.const(value, "P")
         obj = self.expr(node.obj)
-        if _nullable(node.obj):
-            tmp = self.g.temp()
-            return f"(None if ({tmp} := {obj}) is None else {tmp}.{node.name})"
+        if _nullable(node.obj):  # a helper, not a walrus: this may sit in a comprehension's iterable
+            return f"_rt.attr({obj}, {node.name!r})"
         return f"{obj}.{node.name}"
 
     def _e_Index(self, node: A.Index) -> str:

@@ -409,9 +409,6 @@ def test_unexpected_token_lists_expected() -> None:
     assert (e.value.start, e.value.end) == (3, 4)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a doubled/leading `and` is lexed as a NAME (contextual lexer), so the "
-                   "dedicated hint \"an operand is missing before 'and'\" in _syntax_error is unreachable and the "
-                   "error points at the token after it")
 def test_doubled_and_points_at_the_keyword() -> None:
     with pytest.raises(DslSyntaxError) as e:
         parse("x and and y")
@@ -419,15 +416,11 @@ def test_doubled_and_points_at_the_keyword() -> None:
     assert e.value.hint == "an operand is missing before 'and'"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: keywords parse as names where a name is expected (`and == 1` is "
-                   "Compare(Name('and'), 1)), instead of a syntax error")
 def test_keyword_is_not_a_name() -> None:
     with pytest.raises(DslSyntaxError):
         parse("and == 1")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a single '&' is reported as '&&' with a 2-character span covering "
-                   "the following space")
 def test_single_ampersand_span() -> None:
     with pytest.raises(DslSyntaxError) as e:
         parse("a & b")

@@ -43,7 +43,7 @@ class DslSyntaxError(Exception):
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
     grammar = resources.files("claimscrub.dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True)
+    return Lark(grammar, parser="lalr", lexer="basic", propagate_positions=True, maybe_placeholders=True)
 
 
 def _unescape(tok: str) -> str:
@@ -103,7 +103,7 @@ class _ToAst(Transformer):
     def index(self, meta, obj: A.Node, idx: A.Node) -> A.Index:
         return A.Index(*_span(meta), obj, idx)
 
-    def neg(self, meta, operand: A.Node) -> A.Node:
+    def neg(self, meta, _minus: Token, operand: A.Node) -> A.Node:
         if isinstance(operand, A.Literal) and operand.kind == "num":
             return A.Literal(*_span(meta), -operand.value, "num")
         return A.Neg(*_span(meta), operand)
@@ -199,10 +199,10 @@ def _syntax_error(text: str, exc: UnexpectedInput) -> DslSyntaxError:
         if ch == "=":
             return DslSyntaxError("unexpected '=': comparison is '=='", pos, pos + 1, "write `a == b` to compare",
                                   code="E102")
-        if rest.startswith("&&") or ch == "&":
-            return DslSyntaxError("'&&' is not an operator here", pos, pos + 2, "use `and`", code="E102")
-        if rest.startswith("||") or ch == "|":
-            return DslSyntaxError("'||' is not an operator here", pos, pos + 2, "use `or`", code="E102")
+        if ch in "&|":
+            op = ch * 2 if rest.startswith(ch * 2) else ch
+            word = "and" if ch == "&" else "or"
+            return DslSyntaxError(f"'{op}' is not an operator here", pos, pos + len(op), f"use `{word}`", code="E102")
         if ch == "!":
             return DslSyntaxError("'!' is not an operator here", pos, pos + 1, "use `not` (or `!=` to compare)",
                                   code="E102")
