@@ -82,9 +82,18 @@ def text(value: Any) -> str:
     return str(p) if not isinstance(p, dict) else ", ".join(f"{k} {v}" for k, v in p.items())
 
 
-def _is_phi(node: A.Node) -> bool:
+def _is_phi(node: A.Node, phi_lets: frozenset[str] = frozenset()) -> bool:
+    if isinstance(node, A.Name):
+        return getattr(node, "ref", None) == "let" and node.id in phi_lets
     return isinstance(node, A.Attr) and (node.name in PHI_ATTRS or (
         node.name == "id" and isinstance(node.obj, A.Name) and node.obj.id == "patient"))
+
+
+def phi_lets(rule: Rule | None) -> frozenset[str]:
+    """`let` names bound straight to a PHI field: their values are PHI too."""
+    if rule is None:
+        return frozenset()
+    return frozenset(name for name, expr in rule.lets if expr.node is not None and _is_phi(expr.node))
 
 
 def render_template(parts: list[TemplatePart], interp: Interpreter, env: dict[str, Any], show_phi: bool = False) -> str:
@@ -93,7 +102,7 @@ def render_template(parts: list[TemplatePart], interp: Interpreter, env: dict[st
         if part.node is None:
             out.append(part.text or "")
             continue
-        if _is_phi(part.node) and not show_phi:
+        if _is_phi(part.node, phi_lets(interp.rule)) and not show_phi:
             out.append(REDACTED)
             continue
         try:
@@ -118,8 +127,8 @@ def _operands(node: A.Node) -> list[A.Node]:
     return []
 
 
-def _value_of(node: A.Node, trace: Trace, show_phi: bool) -> Any:
-    if _is_phi(node) and not show_phi:
+def _value_of(node: A.Node, trace: Trace, show_phi: bool, phi: frozenset[str] = frozenset()) -> Any:
+    if _is_phi(node, phi) and not show_phi:
         return REDACTED
     value = trace.values.get(id(node))
     if isinstance(node, A.Name | A.Attr) and isinstance(value, ServiceLine) and isinstance(node, A.Has):
@@ -127,7 +136,8 @@ def _value_of(node: A.Node, trace: Trace, show_phi: bool) -> Any:
     return plain(value, show_phi)
 
 
-def conditions(node: A.Node | None, trace: Trace, show_phi: bool = False) -> list[dict[str, Any]]:
+def conditions(node: A.Node | None, trace: Trace, show_phi: bool = False,
+               phi: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     """The sub-conditions that made the rule fire, each with its operand values."""
     out: list[dict[str, Any]] = []
 
@@ -147,7 +157,7 @@ def conditions(node: A.Node | None, trace: Trace, show_phi: bool = False) -> lis
                 subj = trace.values.get(id(op))
                 values[src_of(op).snippet(op) + ".modifiers"] = plain(getattr(subj, "modifiers", None))
             else:
-                values[src_of(op).snippet(op)] = _value_of(op, trace, show_phi)
+                values[src_of(op).snippet(op)] = _value_of(op, trace, show_phi, phi)
         if isinstance(target, A.Quant) and target.var in trace.witnesses:
             values[target.var] = plain(trace.witnesses[target.var], show_phi)
         if values:
@@ -164,11 +174,12 @@ def evidence(rule: Rule, env: dict[str, Any], trace: Trace, scope_names: list[st
     bindings: dict[str, Any] = {}
     for name in scope_names:
         bindings[name] = plain(env[name], show_phi)
+    phi = phi_lets(rule)
     for name, _expr in rule.lets:
-        bindings[name] = plain(env.get(name), show_phi)
+        bindings[name] = REDACTED if name in phi and not show_phi else plain(env.get(name), show_phi)
     for name, value in trace.witnesses.items():
         bindings.setdefault(name, plain(value, show_phi))
-    out: dict[str, Any] = {"bindings": bindings, "conditions": conditions(rule.when.node, trace, show_phi)}
+    out: dict[str, Any] = {"bindings": bindings, "conditions": conditions(rule.when.node, trace, show_phi, phi)}
     if trace.tables:
         out["tables"] = sorted({t.provenance.cite() for t in trace.tables})
     return out
@@ -179,13 +190,14 @@ def render_trace(rule: Rule, trace: Trace, show_phi: bool = False) -> list[str]:
     if rule.when.node is None:
         return ["(condition did not parse)"]
     lines: list[str] = []
+    phi = phi_lets(rule)
 
     def show(n: A.Node, depth: int) -> None:
         snippet = src_of(n).snippet(n)
         if id(n) not in trace.values:
             lines.append(f"{'  ' * depth}{snippet}  => not evaluated")
             return
-        value = _value_of(n, trace, show_phi)
+        value = _value_of(n, trace, show_phi, phi)
         lines.append(f"{'  ' * depth}{snippet}  => {value!r}" if not isinstance(value, str) else
                      f"{'  ' * depth}{snippet}  => {value}")
         if isinstance(n, A.Literal | A.Name | A.SetLit | A.CodeRange):
