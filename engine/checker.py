@@ -367,7 +367,7 @@ class PackChecker:
                        _suggest(node.name, fields) or f"fields: {', '.join(fields)}", start=node.name_start,
                        end=node.end)
             return node
-        node.type = ft.opt() if ot.nullable and ft.kind not in ("list",) else ft  # type: ignore[attr-defined]
+        node.type = ft.opt() if ot.nullable else ft  # type: ignore[attr-defined]
         return node
 
     def _c_Index(self, node: A.Index, env: Scope, expr: Expr) -> A.Node:

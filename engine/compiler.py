@@ -249,6 +249,8 @@ class RuleCompiler:
             else:
                 right = self.expr(node.right)
             if node.op == "in":
+                if _nullable(node.right) and not self.is_static_set(node.right):
+                    return f"_rt.member({left}, {right})"
                 return f"({left} in {right})"
             if _nullable(node.left):
                 tmp = self.g.temp()
@@ -269,7 +271,8 @@ class RuleCompiler:
         return f"_rt.between({x}, {lo}, {hi})"
 
     def _e_Has(self, node: A.Has) -> str:
-        mods = f"{self.expr(node.subject)}.modifiers"
+        mods = (f"({self.expr(node.subject)}.modifiers)" if not _nullable(node.subject)
+                else f"(_rt.attr({self.expr(node.subject)}, 'modifiers') or ())")
         if node.mode == "one":
             return f"({self.expr(node.value)} in {mods})"
         if self.is_static_set(node.value):
@@ -287,6 +290,8 @@ class RuleCompiler:
 
     def _e_Quant(self, node: A.Quant) -> str:
         coll = self.expr(node.coll)
+        if _nullable(node.coll):  # a list under a null record reads as empty
+            coll = f"({coll} or ())"
         var = f"q_{node.var}"
         cond = self.expr(node.cond) if node.cond is not None else None
         if node.kind == "any":

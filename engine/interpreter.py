@@ -158,7 +158,7 @@ class Interpreter:
         return rt.between(*(self.eval(n, env, trace, depth + 1) for n in (node.operand, node.low, node.high)))
 
     def _Has(self, node: A.Has, env, trace, depth):
-        mods = self.eval(node.subject, env, trace, depth + 1).modifiers
+        mods = getattr(self.eval(node.subject, env, trace, depth + 1), "modifiers", None) or ()
         value = self.eval(node.value, env, trace, depth + 1)
         if node.mode == "one":
             return value in mods
@@ -180,7 +180,7 @@ class Interpreter:
 
     def _Quant(self, node: A.Quant, env, trace, depth):
         coll = self.eval(node.coll, env, trace, depth + 1)
-        items = list(coll.items() if isinstance(coll, rt.CodeSet) else coll)
+        items = list(coll.items() if isinstance(coll, rt.CodeSet) else (coll or ()))
         hits: list[Any] = []
         total: Any = 0
         witness = None

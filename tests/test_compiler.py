@@ -199,8 +199,6 @@ def test_quantifier_over_field_of_nullable_record(tmp_path) -> None:
     assert engine.evaluate(Claim.model_validate({"claim_id": "C", "lines": [{"code": "99213"}]}), AS_OF) == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a quantifier over a list field of a null record (lines[1].diagnoses "
-                   "on a claim with no lines) raises TypeError instead of following null semantics (no items)")
 def test_quantifier_over_field_of_null_record_is_empty(tmp_path) -> None:
     from claimscrub.api import load_ruleset
 
