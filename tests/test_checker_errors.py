@@ -507,3 +507,24 @@ def test_same_pack_name_in_two_files(write_pack) -> None:
 def test_a_clean_pack_loads(load_pack) -> None:
     rs = load_pack(pack(rule('line.code == "1"')))
     assert [r.id for r in rs.rules] == ["R-1"]
+
+
+def test_number_in_code_set_gets_the_quote_hint(load_pack) -> None:
+    """An unquoted code inside a set literal is a checker error with a fix, not a generic syntax error."""
+    from claimscrub.source import RuleSetError
+
+    text = """pack: {name: t.num, version: "1"}
+rules:
+  - id: N1
+    title: numbers
+    category: payer.custom
+    severity: info
+    scope: line
+    when: line.code in {99213, "99214"}
+    message: "x"
+    source: xyz
+"""
+    with pytest.raises(RuleSetError) as e:
+        load_pack(text)
+    (d,) = e.value.diagnostics
+    assert (d.code, d.position.line, d.position.col, d.hint) == ("E216", 8, 25, 'write "99213"')
