@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from claimscrub.cli.common import fail
 from rich.console import Console
 from rich.markup import escape
 
@@ -27,8 +28,7 @@ class TextOrJson(StrEnum):
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {escape(message)}")
-    return typer.Exit(code)
+    return fail(message, code)
 
 
 def _exists(paths: list[Path] | None) -> None:

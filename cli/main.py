@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 from claimscrub import __version__
+from claimscrub.cli.common import date_option, fail
 from rich.console import Console
 from rich.markup import escape
 
@@ -61,17 +62,11 @@ ParamOpt = Annotated[list[str] | None, typer.Option("--param", help="Set a rule 
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {escape(message)}")
-    return typer.Exit(code)
+    return fail(message, code)
 
 
 def _as_of(value: str | None) -> date:
-    if not value:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise _fail(f"--as-of {value!r} is not a date: write YYYY-MM-DD") from None
+    return date_option(value, "--as-of")
 
 
 def _params(values: list[str] | None) -> dict[str, Any]:

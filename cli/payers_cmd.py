@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from claimscrub.cli.common import date_option
 from rich.console import Console
 from rich.markup import escape
 
@@ -41,13 +42,7 @@ def _registry(payers: Path | None, rules: list[Path] | None) -> Any:
 
 
 def _date(value: str | None) -> date:
-    if not value:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        err.print(f"[bold red]error:[/] --on {value!r} is not a date: write YYYY-MM-DD")
-        raise typer.Exit(2) from None
+    return date_option(value, "--on")
 
 
 @app.command("list")

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from ..model import Claim
 from .base import InputError, InputFileError, InputItem, pointer, validation_message
+from .json_input import ndjson_lines
 
 __all__ = ["CPT_SYSTEMS", "ICD10_SYSTEMS", "read_fhir"]
 
@@ -305,15 +306,11 @@ def read_fhir(text: str, name: str) -> Iterator[InputItem]:
     if ndjson:
         ctx = _Context([])
         index = 0
-        for lineno, raw in enumerate(text.splitlines(), start=1):
-            if not raw.strip():
-                continue
+        for lineno, res in ndjson_lines(text, name):
             source = {"file": name, "line": lineno, "index": index}
-            try:
-                res = json.loads(raw)
-            except json.JSONDecodeError as exc:
+            if isinstance(res, InputError):
                 count += 1
-                yield InputItem(None, source, InputError(f"not valid JSON: {exc.msg}", f"{name}:{lineno}:{exc.colno}"))
+                yield InputItem(None, source, res)
                 index += 1
                 continue
             rtype = res.get("resourceType") if isinstance(res, dict) else None

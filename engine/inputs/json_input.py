@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from .base import InputFileError, InputItem, claim_from_dict
+from .base import InputError, InputFileError, InputItem, claim_from_dict
 
 
 def _json_error(name: str, exc: json.JSONDecodeError, line_offset: int = 0) -> InputFileError:
@@ -27,22 +27,25 @@ def read_json(text: str, name: str) -> Iterator[InputItem]:
         yield claim_from_dict(data, {"file": name, "index": 0}, f"{name}#")
 
 
-def read_ndjson(text: str, name: str) -> Iterator[InputItem]:
-    """One claim per non-blank line; a line that is not JSON becomes an error result, not a lost claim."""
-    index = 0
+def ndjson_lines(text: str, name: str) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed object or InputError) for each non-blank line; shared by the claim and FHIR readers."""
     for lineno, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
-        source = {"file": name, "line": lineno, "index": index}
         try:
-            obj = json.loads(raw)
+            yield lineno, json.loads(raw)
         except json.JSONDecodeError as exc:
-            from .base import InputError
+            yield lineno, InputError(f"not valid JSON: {exc.msg}", f"{name}:{lineno}:{exc.colno}")
 
-            yield InputItem(None, source, InputError(f"not valid JSON: {exc.msg}", f"{name}:{lineno}:{exc.colno}"))
+
+def read_ndjson(text: str, name: str) -> Iterator[InputItem]:
+    """One claim per non-blank line; a line that is not JSON becomes an error result, not a lost claim."""
+    for index, (lineno, obj) in enumerate(ndjson_lines(text, name)):
+        source = {"file": name, "line": lineno, "index": index}
+        if isinstance(obj, InputError):
+            yield InputItem(None, source, obj)
         else:
             yield claim_from_dict(obj, source, f"{name}:{lineno}#")
-        index += 1
 
 
 def looks_like_ndjson(text: str) -> bool:
