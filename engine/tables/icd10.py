@@ -27,6 +27,7 @@ from .common import Period, normalize_icd10
 from .records import Excludes1Hit, Icd10Info, Provenance
 
 LEAF, CHAPTER, BLOCK, CODE_FIRST_OWN, MANIFESTATION, CODE_FIRST = 1, 2, 4, 8, 16, 32
+MAX_DEPTH = 16  # chapter > block > category > ... > 7th character is 8 deep
 
 _CODE = r"[A-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?"
 _REF_RE = re.compile(rf"\b({_CODE})(?:\.?-({_CODE})(?:\.?-)?|(\.?-))?")
@@ -64,18 +65,24 @@ def build_payload() -> dict[str, Any]:
 
     release, version, period, source = _release_of(Path(cm.__file__).parent)
     codes: list[str] = list(cm.get_all_codes(True))
+    # A block that holds one category shares its name (block "B10" holds category B10): the name occurs twice,
+    # block first. Lookups by name mean the category (the last occurrence); the block is reached as its parent.
     index = {c: i for i, c in enumerate(codes)}
+    first = {}
+    for i, c in enumerate(codes):
+        first.setdefault(c, i)
     parent = [-1] * len(codes)
     flags = bytearray(len(codes))
     desc: list[str] = []
     code_first_text: dict[int, str] = {}
     for i, c in enumerate(codes):
-        p = cm.get_parent(c)
-        parent[i] = index.get(p, -1) if p else -1
+        as_block = first[c] == i and index[c] != i
+        p = cm.get_parent(c, prioritize_blocks=as_block)
+        parent[i] = (first[p] if p == c else index.get(p, -1)) if p else -1
         f = 0
         if cm.is_chapter(c):
             f |= CHAPTER
-        elif cm.is_block(c):
+        elif as_block or (cm.is_block(c) and not cm.is_category(c)):
             f |= BLOCK
         elif cm.is_leaf(c):
             f |= LEAF
@@ -84,14 +91,14 @@ def build_payload() -> dict[str, Any]:
             f |= CODE_FIRST_OWN
             code_first_text[i] = cf
         flags[i] = f
-        desc.append(cm.get_description(c))
+        desc.append(cm.get_description(c, prioritize_blocks=as_block))
     # inherited flags along the category chain (blocks and chapters do not carry code-first conventions)
     for i in range(len(codes)):
         if flags[i] & (CHAPTER | BLOCK):
             continue
         chain = []
         j = i
-        while j >= 0 and not flags[j] & (CHAPTER | BLOCK):
+        while j >= 0 and not flags[j] & (CHAPTER | BLOCK) and len(chain) < MAX_DEPTH:
             chain.append(j)
             j = parent[j]
         firsts = [code_first_text[k] for k in chain if k in code_first_text]
@@ -106,8 +113,8 @@ def build_payload() -> dict[str, Any]:
     notes: list[str] = []
     note_ids: dict[str, int] = {}
     ex1: dict[str, dict[str, int]] = {}
-    for c in codes:
-        for note in cm.get_excludes1(c):
+    for i, c in enumerate(codes):
+        for note in cm.get_excludes1(c, prioritize_blocks=first[c] == i and index[c] != i):
             refs = parse_references(note)
             if not refs:
                 continue
@@ -186,7 +193,7 @@ class Icd10Table:
             return hit
         i = self._index.get(code, -1)
         out = []
-        while i >= 0:
+        while i >= 0 and len(out) < MAX_DEPTH:  # bounded: a store built by an older release may hold a cycle
             out.append(self._codes[i])
             i = self._parent[i]
         result = tuple(out)
@@ -207,7 +214,9 @@ class Icd10Table:
             f = self._flags[i]
             chapter = block = None
             j = self._parent[i]
-            while j >= 0:
+            steps = 0
+            while j >= 0 and steps < MAX_DEPTH:
+                steps += 1
                 fj = self._flags[j]
                 if fj & BLOCK and block is None:
                     block = self._codes[j]

@@ -61,6 +61,20 @@ def test_manifestation_and_code_first(icd) -> None:  # noqa: ANN001
     assert not icd.get("E11.9").manifestation
 
 
+def test_single_category_blocks_do_not_loop(icd) -> None:  # noqa: ANN001
+    """Block "B10" holds only category B10: the shared name once made the category its own parent (a cycle)."""
+    assert icd.chain("B10.01") == ("B10.01", "B10.0", "B10", "B10", "1")
+    info = icd.get("B10")
+    assert info.valid and info.header and info.block == "B10" and info.chapter == "1"
+    for i in range(len(icd._codes)):  # every parent chain ends at a chapter
+        seen: set[int] = set()
+        while i >= 0:
+            assert i not in seen, icd._codes[i]
+            seen.add(i)
+            i = icd._parent[i]
+    assert icd.excludes1("Q11.2", "X50.3") is None  # once looped forever on the way up from X50.3
+
+
 def test_parse_references() -> None:
     refs = parse_references("endocrine disease, except diabetes (E00-E07, E15-E16) gestational (O24.4-) (E08.-) (P70.2)")
     assert refs == [("E00", "E07", False), ("E15", "E16", False), ("O24.4", None, True), ("E08", None, True),
