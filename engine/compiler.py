@@ -8,6 +8,7 @@ codes, prefixes, ranges or modifiers its condition requires) so the evaluator on
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -34,6 +35,9 @@ GLOBAL_CODE = {
 BIN_HELPER = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
 CMP_HELPER = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 FILENAME = "<claimscrub-rules>"
+_SLOT = re.compile("\x00(\\d+)\x00")
+_LOCAL = re.compile(r"\bq_")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 @dataclass
@@ -107,6 +111,37 @@ class RuleCompiler:
         self.ruleset = ruleset
         self.g = gen
         self.rule: Rule | None = None
+        self.iterable_depth = 0  # > 0 while compiling a quantifier's collection (no walrus allowed there)
+        self.slots: list[str] = []  # table calls of the current rule, each emitted as a placeholder
+
+    # ---- common table lookups ------------------------------------------------------------------------------------
+    # A rule often reads one lookup twice (`mue(line.code) is not null and line.units > mue(line.code).value`).
+    # Each lookup is emitted as a placeholder; `finish_rule` turns a lookup used more than once into a local that
+    # the first evaluation fills (`(c0 if c0 is not _U else (c0 := lookup))`), so it runs once per binding.
+
+    def slot(self, call: str) -> str:
+        if self.iterable_depth or _LOCAL.search(call):  # depends on a quantifier variable: not hoistable
+            return call
+        self.slots.append(call)
+        return f"\x00{len(self.slots) - 1}\x00"
+
+    def finish_rule(self, lines: list[str]) -> tuple[list[str], list[str]]:
+        """(local initialisations, lines with placeholders resolved)."""
+        uses: dict[str, int] = {}
+        for ln in lines:
+            for m in _SLOT.finditer(ln):
+                call = self.slots[int(m.group(1))]
+                uses[call] = uses.get(call, 0) + 1
+        names = {call: f"c{i}" for i, call in enumerate(c for c, n in uses.items() if n > 1)}
+
+        def resolve(m: re.Match[str]) -> str:
+            call = self.slots[int(m.group(1))]
+            name = names.get(call)
+            return call if name is None else f"({name} if {name} is not _U else ({name} := {call}))"
+
+        out = [_SLOT.sub(resolve, ln) for ln in lines]
+        self.slots = []
+        return [f"        {n} = _U" for n in names.values()], out
 
     # ---- sets ----------------------------------------------------------------------------------------------------
 
@@ -181,9 +216,19 @@ class RuleCompiler:
                 return self.g.const(value.exact, "S") if value.simple else self.g.const(value, "C")
             return self.g.const(value, "P")
         obj = self.expr(node.obj)
-        if _nullable(node.obj):  # a helper, not a walrus: this may sit in a comprehension's iterable
-            return f"_rt.attr({obj}, {node.name!r})"
+        if _nullable(node.obj):
+            if self.iterable_depth:  # a helper, not a walrus: no walrus in a comprehension's iterable
+                return f"_rt.attr({obj}, {node.name!r})"
+            ref, value = self.bind(obj)
+            return f"(None if {value} is None else {ref}.{node.name})"
         return f"{obj}.{node.name}"
+
+    def bind(self, code: str) -> tuple[str, str]:
+        """(how to read it again, how to evaluate it first) for an expression used twice: a walrus temp."""
+        if _IDENT.match(code):
+            return code, code
+        tmp = self.g.temp()
+        return tmp, f"({tmp} := {code})"
 
     def _e_Index(self, node: A.Index) -> str:
         return f"_rt.index({self.expr(node.obj)}, {self.expr(node.index)})"
@@ -216,8 +261,8 @@ class RuleCompiler:
         if nullable_args:
             guard = " or ".join(f"{a} is None" for a in nullable_args)
             fallback = "False" if name == "in_table" else "None"
-            return f"({fallback} if {guard} else {call})"
-        return call
+            return self.slot(f"({fallback} if {guard} else {call})")
+        return self.slot(call)
 
     def _e_PredicateCall(self, node: A.PredicateCall) -> str:
         assert node.body is not None
@@ -259,7 +304,16 @@ class RuleCompiler:
         right = self.expr(node.right)
         if not _nullable(node.left) and not _nullable(node.right):
             return f"({left} {node.op} {right})"
-        return f"_rt.{CMP_HELPER[node.op]}({left}, {right})"
+        if self.iterable_depth:
+            return f"_rt.{CMP_HELPER[node.op]}({left}, {right})"
+        tests = []  # null compares false: test each nullable side once, then compare inline
+        if _nullable(node.left):
+            left, value = self.bind(left)
+            tests.append(f"{value} is not None")
+        if _nullable(node.right):
+            right, value = self.bind(right)
+            tests.append(f"{value} is not None")
+        return "(" + " and ".join([*tests, f"{left} {node.op} {right}"]) + ")"
 
     def _e_IsNull(self, node: A.IsNull) -> str:
         return f"({self.expr(node.operand)} is {'not ' if node.negated else ''}None)"
@@ -289,7 +343,11 @@ class RuleCompiler:
         return "(" + "".join(self.expr(i) + ", " for i in node.items) + ")"
 
     def _e_Quant(self, node: A.Quant) -> str:
-        coll = self.expr(node.coll)
+        self.iterable_depth += 1
+        try:
+            coll = self.expr(node.coll)
+        finally:
+            self.iterable_depth -= 1
         if _nullable(node.coll):  # a list under a null record reads as empty
             coll = f"({coll} or ())"
         var = f"q_{node.var}"
@@ -403,16 +461,20 @@ def compile_ruleset(ruleset: RuleSet) -> tuple[str, list[IndexKey | None], dict[
         args = ", ".join(SCOPE_ARGS[rule.scope])
         body.append(f"    def {fname}({args}):")
         body.append(f"        # {rule.id}: {rule.title}  [{rule.location}]")
+        stmts: list[tuple[str, Position | None]] = []
         for name, expr in rule.lets:
-            if expr.node is None:
-                continue
-            line_map[len(body)] = (rule, expr.position(0, len(expr.text)))
-            body.append(f"        l_{name} = {comp.expr(expr.node)}")
+            if expr.node is not None:
+                stmts.append((f"        l_{name} = {comp.expr(expr.node)}", expr.position(0, len(expr.text))))
         if rule.when.node is None:
-            body.append("        return False")
+            stmts.append(("        return False", None))
         else:
-            line_map[len(body)] = (rule, rule.when.position(0, len(rule.when.text)))
-            body.append(f"        return {comp.expr(rule.when.node)}")
+            stmts.append((f"        return {comp.expr(rule.when.node)}", rule.when.position(0, len(rule.when.text))))
+        inits, texts = comp.finish_rule([t for t, _pos in stmts])
+        body.extend(inits)
+        for text, (_t0, pos) in zip(texts, stmts, strict=True):
+            if pos is not None:
+                line_map[len(body)] = (rule, pos)
+            body.append(text)
         body.append("")
         keys.append(index_key(rule, comp))
     head = [
@@ -431,6 +493,6 @@ def compile_ruleset(ruleset: RuleSet) -> tuple[str, list[IndexKey | None], dict[
 def load_functions(source: str, consts: dict[str, Any], tables: Any) -> list[Any]:
     code = compile(source, FILENAME, "exec")
     namespace: dict[str, Any] = {"__builtins__": {"any": any, "all": all, "sum": sum, "len": len, "None": None,
-                                                  "True": True, "False": False}}
+                                                  "True": True, "False": False}, "_U": rt.UNSET}
     exec(code, namespace)  # noqa: S102 - our own generated code, from checked rule ASTs only
     return list(namespace["build"](tables, rt, **consts))

@@ -34,15 +34,28 @@ class RuleRuntimeError(Exception):
 
 
 class _Index:
-    """Rules of one scope, keyed by the codes (or modifiers) they require."""
+    """Rules of one scope, keyed by the codes (or modifiers) they require.
 
-    def __init__(self) -> None:
+    `entries(code)` answers with the (order, function) pairs to call, memoized per code, so the hot loop does
+    one dict lookup per line and calls functions straight from a tuple.
+    """
+
+    def __init__(self, call: list[Callable[..., Any]]) -> None:
+        self.call = call
         self.exact: dict[str, list[int]] = defaultdict(list)
         self.prefix: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         self.ranges: list[tuple[str, str, int]] = []
         self.modifier: dict[str, list[int]] = defaultdict(list)
         self.unkeyed: list[int] = []
-        self._memo: dict[str, tuple[int, ...]] = {}
+        self.memo: dict[str, tuple[tuple[int, Callable[..., Any]], ...]] = {}  # keyed + unkeyed rules
+        self.memo_keyed: dict[str, tuple[tuple[int, Callable[..., Any]], ...]] = {}  # keyed rules only
+
+    def __bool__(self) -> bool:
+        return bool(self.exact or self.prefix or self.ranges or self.modifier or self.unkeyed)
+
+    @property
+    def keyed(self) -> bool:
+        return bool(self.exact or self.prefix or self.ranges)
 
     def add(self, order: int, key: IndexKey | None) -> None:
         if key is None:
@@ -63,10 +76,7 @@ class _Index:
         self.ranges.extend((lo, hi, order) for lo, hi in rest)
 
     def for_code(self, code: str, with_unkeyed: bool = True) -> tuple[int, ...]:
-        key = code if with_unkeyed else "\0" + code
-        hit = self._memo.get(key)
-        if hit is not None:
-            return hit
+        """Orders of the rules keyed on `code` (and the unkeyed ones), ascending."""
         found = set(self.exact.get(code, ()))
         for n, table in self.prefix.items():
             found.update(table.get(code[:n], ()))
@@ -75,10 +85,48 @@ class _Index:
                 found.add(order)
         if with_unkeyed:
             found.update(self.unkeyed)
-        result = tuple(sorted(found))
-        if len(self._memo) < 200_000:
-            self._memo[key] = result
+        return tuple(sorted(found))
+
+    def entries(self, code: str) -> tuple[tuple[int, Callable[..., Any]], ...]:
+        hit = self.memo.get(code)
+        if hit is None:
+            hit = self._fill(self.memo, code, True)
+        return hit
+
+    def entries_keyed(self, code: str) -> tuple[tuple[int, Callable[..., Any]], ...]:
+        hit = self.memo_keyed.get(code)
+        if hit is None:
+            hit = self._fill(self.memo_keyed, code, False)
+        return hit
+
+    def modifier_entries(self, mods: list[str]) -> list[tuple[int, Callable[..., Any]]]:
+        orders = sorted({o for m in mods for o in self.modifier.get(m, ())})
+        return [(o, self.call[o]) for o in orders]
+
+    def _fill(self, memo: dict[str, Any], code: str, with_unkeyed: bool) -> tuple[tuple[int, Callable[..., Any]], ...]:
+        result = tuple((o, self.call[o]) for o in self.for_code(code, with_unkeyed))
+        if len(memo) < 200_000:
+            memo[code] = result
         return result
+
+
+def _active(window: tuple[date | None, date | None], on: date | None) -> bool:
+    """A rule with an effective window applies when the date of service falls in it (no date: it applies)."""
+    if on is None:
+        return True
+    lo, hi = window
+    return (lo is None or lo <= on) and (hi is None or on <= hi)
+
+
+def _dated(fn: Callable[..., Any], scope: str, window: tuple[date | None, date | None]) -> Callable[..., Any]:
+    """`fn` behind its effective window, on the date that scope's rules are dated by."""
+    if scope == "line":
+        return lambda claim, line, X: _active(window, line.service_date_from) and fn(claim, line, X)
+    if scope == "pair":
+        return lambda claim, a, b, X: _active(window, a.service_date_from) and fn(claim, a, b, X)
+    if scope == "diagnosis":
+        return lambda claim, dx, X: _active(window, X.dos) and fn(claim, dx, X)
+    return lambda claim, X: _active(window, X.dos) and fn(claim, X)
 
 
 class Engine:
@@ -91,15 +139,22 @@ class Engine:
         self.source, self.keys, self.line_map, consts = compile_ruleset(ruleset)
         self.functions: list[Callable[..., Any]] = load_functions(self.source, consts, self.tables)
         self.rules = ruleset.rules
-        self.skipped: dict[str, str] = {}
         self.eff: list[tuple[date | None, date | None] | None] = []
-        self.line_ix, self.pair_a, self.pair_b, self.dx_ix = _Index(), _Index(), _Index(), _Index()
-        self.claim_code, self.claim_dx = _Index(), _Index()
+        # what dispatch calls: the compiled function, behind an effective-date check only for dated rules
+        self.call: list[Callable[..., Any]] = []
+        for rule, fn in zip(self.rules, self.functions, strict=True):
+            window = (rule.effective_from, rule.effective_to) if rule.effective_from or rule.effective_to else None
+            self.eff.append(window)
+            self.call.append(fn if window is None else _dated(fn, rule.scope, window))
+        self._build_dispatch()
+
+    def _build_dispatch(self) -> None:
+        call = self.call
+        self.skipped: dict[str, str] = {}
+        self.line_ix, self.pair_a, self.pair_b, self.dx_ix = _Index(call), _Index(call), _Index(call), _Index(call)
+        self.claim_code, self.claim_dx = _Index(call), _Index(call)
         self.claim_unkeyed: list[int] = []
-        self.pair_unkeyed: list[int] = []
         for rule, key in zip(self.rules, self.keys, strict=True):
-            self.eff.append((rule.effective_from, rule.effective_to)
-                            if rule.effective_from or rule.effective_to else None)
             missing = sorted(k for k in rule.tables if not self._has_table(k))
             if missing:
                 self.skipped[rule.id] = f"needs table(s) not loaded: {', '.join(missing)}"
@@ -109,15 +164,25 @@ class Engine:
                 self.line_ix.add(o, key)
             elif rule.scope == "diagnosis":
                 self.dx_ix.add(o, key)
-            elif rule.scope == "pair":
-                if key is None:
-                    self.pair_unkeyed.append(o)
-                else:
-                    (self.pair_a if key.var == "a" else self.pair_b).add(o, key)
+            elif rule.scope == "pair":  # unkeyed pair rules ride with the a-side index: entries(a.code)
+                (self.pair_b if key is not None and key.var == "b" else self.pair_a).add(o, key)
             elif key is None:
                 self.claim_unkeyed.append(o)
             else:
                 (self.claim_code if key.kind == "claim_code" else self.claim_dx).add(o, key)
+        self._claim_unkeyed = tuple((o, call[o]) for o in self.claim_unkeyed)
+        # which sections of `fire` have rules at all, as plain booleans for the hot path
+        self._claim_by_code, self._claim_by_dx = self.claim_code.keyed, self.claim_dx.keyed
+        self._has_line, self._has_modifier = bool(self.line_ix), bool(self.line_ix.modifier)
+        self._has_pair, self._has_dx = bool(self.pair_a or self.pair_b), bool(self.dx_ix)
+
+    def instrument(self, wrap: Callable[[Rule, Callable[..., Any]], Callable[..., Any]]) -> None:
+        """Replace each compiled function with `wrap(rule, fn)` (per-rule timing, call tracing); dispatch and
+        effective dates are rebuilt around the wrapped functions."""
+        self.functions = [wrap(rule, fn) for rule, fn in zip(self.rules, self.functions, strict=True)]
+        self.call = [fn if window is None else _dated(fn, rule.scope, window)
+                     for rule, fn, window in zip(self.rules, self.functions, self.eff, strict=True)]
+        self._build_dispatch()
 
     def _has_table(self, kind: str) -> bool:
         try:
@@ -131,71 +196,85 @@ class Engine:
         setting = "hospital" if claim.type == "institutional" else "practitioner"
         return rt.Context(as_of, setting, claim.service_date)
 
-    def _active(self, order: int, on: date | None) -> bool:
+    def active(self, order: int, on: date | None) -> bool:
+        """Whether rule `order` is in effect on `on`."""
         window = self.eff[order]
-        if window is None:
-            return True
-        lo, hi = window
-        if on is None:
-            return True
-        return (lo is None or lo <= on) and (hi is None or on <= hi)
+        return window is None or _active(window, on)
 
-    def fire_candidates(self, claim: Claim, X: rt.Context) -> list[tuple[int, dict[str, Any]]]:
-        """(rule order, scope bindings) of every rule that fires on the claim, from the compiled functions."""
-        fns = self.functions
-        hits: list[tuple[int, dict[str, Any]]] = []
+    def fire(self, claim: Claim, X: rt.Context) -> list[tuple[int, Any]]:
+        """(rule order, binding) of every rule that fires: None for a claim rule, the line, the (a, b) pair of
+        lines, or the diagnosis. The hot path: one memoized index lookup per code, then straight calls."""
+        hits: list[tuple[int, Any]] = []
+        add = hits.append
+        lines = claim.lines
         order = -1
         try:
-            claim_rules: set[int] = set(self.claim_unkeyed)
-            if self.claim_code.exact or self.claim_code.prefix or self.claim_code.ranges:
-                for code in {ln.code for ln in claim.lines}:
-                    claim_rules.update(self.claim_code.for_code(code, False))
-            if self.claim_dx.exact or self.claim_dx.prefix or self.claim_dx.ranges:
-                for d in claim.diagnoses:
-                    claim_rules.update(self.claim_dx.for_code(d.code, False))
-            for order in sorted(claim_rules):
-                if (self.eff[order] is None or self._active(order, X.dos)) and fns[order](claim, X):
-                    hits.append((order, {}))
-            line_ix = self.line_ix
-            mods_ix = line_ix.modifier
-            for line in claim.lines:
-                on = line.service_date_from
-                for order in line_ix.for_code(line.code):
-                    if (self.eff[order] is None or self._active(order, on)) and fns[order](claim, line, X):
-                        hits.append((order, {"line": line}))
-                if mods_ix and line.modifiers:
-                    seen: set[int] = set()
-                    for m in line.modifiers:
-                        for order in mods_ix.get(m, ()):
-                            if order in seen:
-                                continue
-                            seen.add(order)
-                            if (self.eff[order] is None or self._active(order, on)) and fns[order](claim, line, X):
-                                hits.append((order, {"line": line}))
-            if self.pair_unkeyed or self.pair_a.exact or self.pair_a.prefix or self.pair_b.exact or \
-                    self.pair_b.prefix or self.pair_a.ranges or self.pair_b.ranges:
-                lines = claim.lines
-                a_rules = [self.pair_a.for_code(ln.code, False) for ln in lines]
-                b_rules = [self.pair_b.for_code(ln.code, False) for ln in lines]
-                unkeyed = self.pair_unkeyed
+            claim_rules = self._claim_unkeyed
+            if self._claim_by_code or self._claim_by_dx:
+                groups = [claim_rules] if claim_rules else []
+                if self._claim_by_code:
+                    keyed = self.claim_code.entries_keyed
+                    groups.extend(g for g in map(keyed, {ln.code for ln in lines}) if g)
+                if self._claim_by_dx:
+                    keyed = self.claim_dx.entries_keyed
+                    groups.extend(g for g in map(keyed, {d.code for d in claim.diagnoses}) if g)
+                if len(groups) == 1:
+                    claim_rules = groups[0]
+                elif groups:  # a rule keyed on several codes the claim has runs once
+                    claim_rules = tuple(dict(e for g in groups for e in g).items())
+            for order, fn in claim_rules:
+                if fn(claim, X):
+                    add((order, None))
+            if self._has_line:
+                entries = self.line_ix.entries
+                by_modifier = self._has_modifier
+                for line in lines:
+                    for order, fn in entries(line.code):
+                        if fn(claim, line, X):
+                            add((order, line))
+                    if by_modifier and line.modifiers:
+                        for order, fn in self.line_ix.modifier_entries(line.modifiers):
+                            if fn(claim, line, X):
+                                add((order, line))
+            if self._has_pair and len(lines) > 1:
+                a_side = list(map(self.pair_a.entries, [ln.code for ln in lines]))
+                b_side = list(map(self.pair_b.entries_keyed, [ln.code for ln in lines]))
+                b_any = any(b_side)
                 for i, a in enumerate(lines):
+                    rules_a = a_side[i]
+                    if not rules_a and not b_any:
+                        continue
                     for j, b in enumerate(lines):
                         if i == j:
                             continue
-                        for group in (unkeyed, a_rules[i], b_rules[j]):
-                            for order in group:
-                                if (self.eff[order] is None or self._active(order, a.service_date_from)) and \
-                                        fns[order](claim, a, b, X):
-                                    hits.append((order, {"a": a, "b": b}))
-            dx_ix = self.dx_ix
-            if dx_ix.unkeyed or dx_ix.exact or dx_ix.prefix or dx_ix.ranges:
+                        for order, fn in rules_a:
+                            if fn(claim, a, b, X):
+                                add((order, (a, b)))
+                        if b_any:
+                            for order, fn in b_side[j]:
+                                if fn(claim, a, b, X):
+                                    add((order, (a, b)))
+            if self._has_dx:
+                entries = self.dx_ix.entries
                 for d in claim.diagnoses:
-                    for order in dx_ix.for_code(d.code):
-                        if (self.eff[order] is None or self._active(order, X.dos)) and fns[order](claim, d, X):
-                            hits.append((order, {"dx": d}))
+                    for order, fn in entries(d.code):
+                        if fn(claim, d, X):
+                            add((order, d))
         except Exception as exc:  # a rule failed at run time: report the rule and its YAML position
             raise self._runtime_error(exc, order) from exc
         return hits
+
+    def fire_candidates(self, claim: Claim, X: rt.Context) -> list[tuple[int, dict[str, Any]]]:
+        """`fire` with each binding as the scope dict the interpreter takes ({"line": ...}, {"a": ..., "b": ...})."""
+        return [(o, self.scope_of(o, binding)) for o, binding in self.fire(claim, X)]
+
+    def scope_of(self, order: int, binding: Any) -> dict[str, Any]:
+        names = SCOPE_NAMES[self.rules[order].scope]
+        if not names:
+            return {}
+        if len(names) == 1:
+            return {names[0]: binding}
+        return dict(zip(names, binding, strict=True))
 
     def _runtime_error(self, exc: BaseException, order: int) -> RuleRuntimeError:
         tb = traceback.extract_tb(exc.__traceback__)
@@ -210,11 +289,11 @@ class Engine:
 
     def evaluate(self, claim: Claim, as_of: date) -> list[dict[str, Any]]:
         X = self.context(claim, as_of)
-        hits = self.fire_candidates(claim, X)
+        hits = self.fire(claim, X)
         if not hits:
             return []
         interp = Interpreter(self.ruleset, self.tables, X)
-        findings = [self.finding(self.rules[o], claim, scope, interp) for o, scope in hits]
+        findings = [self.finding(self.rules[o], claim, self.scope_of(o, b), interp) for o, b in hits]
         findings.sort(key=lambda f: (min(f["lines"]) if f["lines"] else 0, f["_order"], f["lines"]))
         for f in findings:
             del f["_order"]

@@ -78,7 +78,7 @@ def explain_rule(ruleset: Any, tables: Any, claim: Claim, rule_id: str, as_of: d
             break
         shown += 1
         out.append("")
-        if not engine._active(rule.order, on):
+        if not engine.active(rule.order, on):
             out.append(f"{label}: NOT IN EFFECT on {on}")
             continue
         fired, env, trace = interp.run(rule, claim, scope)

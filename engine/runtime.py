@@ -269,6 +269,9 @@ PURE_FUNCS = {
 }
 
 
+UNSET: Any = object()  # a compiled rule's not-yet-looked-up table call (None is a real lookup result)
+
+
 @dataclass(slots=True)
 class Context:
     """Per-claim context: processing date and table setting. Never global, so evaluation is re-entrant."""

@@ -48,14 +48,14 @@ def claim(lines: list[dict] | None = None, **kw) -> Claim:
 def count_calls(engine: Engine) -> dict[str, list[tuple]]:
     """Wrap every compiled function so each call records its scope arguments (line/dx codes)."""
     calls: dict[str, list[tuple]] = {r.id: [] for r in engine.rules}
-    for r in engine.rules:
-        fn = engine.functions[r.order]
 
-        def wrapped(*args, _fn=fn, _id=r.id):
-            calls[_id].append(tuple(getattr(a, "code", None) for a in args[1:-1]))
-            return _fn(*args)
+    def wrap(r, fn):
+        def wrapped(*args):
+            calls[r.id].append(tuple(getattr(a, "code", None) for a in args[1:-1]))
+            return fn(*args)
+        return wrapped
 
-        engine.functions[r.order] = wrapped
+    engine.instrument(wrap)
     return calls
 
 
@@ -177,8 +177,7 @@ def test_params_change_the_ruleset_hash(write_pack) -> None:
 def test_pair_scope_visits_every_ordered_pair_in_order(load_pack) -> None:
     engine = Engine(load_pack(pack(rule("PAIR", "pair", "a.code == b.code", "lines {a.number} and {b.number}"))))
     seen: list[tuple[int, int]] = []
-    fn = engine.functions[0]
-    engine.functions[0] = lambda cl, a, b, X: seen.append((a.number, b.number)) or fn(cl, a, b, X)
+    engine.instrument(lambda _rule, fn: lambda cl, a, b, X: seen.append((a.number, b.number)) or fn(cl, a, b, X))
     c = claim([{"code": "97110"}, {"code": "97110"}, {"code": "80053"}, {"code": "97110"}])
     findings = engine.evaluate(c, AS_OF)
     assert seen == [(i, j) for i in range(1, 5) for j in range(1, 5) if i != j]
