@@ -163,19 +163,27 @@ def scrub(
     results: list[dict[str, Any]] = []
     log_stream = open(log, "a", encoding="utf-8") if log else None  # noqa: SIM115
     log_header = scrubber.header() if log else {}
+    written, interactive = 0, stream.isatty()
     try:
-        for result in _progress(_results(scrubber, paths, input_format.value, jobs, recipe), fmt):
-            if log_stream is not None:
-                from claimscrub.authoring.decision_log import write_decision
-
-                write_decision(log_stream, result, log_header)
-            for f in result["findings"]:
-                worst = max(worst, SEVERITY_RANK[f["severity"]])
-            if fmt is OutFormat.ndjson:
-                stream.write(json.dumps(result, sort_keys=False, ensure_ascii=False) + "\n")
-                stream.flush()
+        # ndjson without a decision log: results are serialized where they are made (in the workers)
+        encode = _ndjson_line if fmt is OutFormat.ndjson and log_stream is None else None
+        for result in _progress(_results(scrubber, paths, input_format.value, jobs, recipe, encode), fmt):
+            if isinstance(result, tuple):  # (NDJSON line, worst severity rank)
+                line, rank = result
             else:
-                results.append(result)
+                if log_stream is not None:
+                    from claimscrub.authoring.decision_log import write_decision
+
+                    write_decision(log_stream, result, log_header)
+                line, rank = _ndjson_line(result) if fmt is OutFormat.ndjson else (None, _worst(result))
+                if line is None:
+                    results.append(result)
+            worst = max(worst, rank)
+            if line is not None:
+                stream.write(line)
+                written += 1
+                if interactive or written % 256 == 0:  # stream results without a system call per line
+                    stream.flush()
         if fmt is OutFormat.json:
             report = scrubber.report(results)
             if validate_x12:
@@ -205,18 +213,28 @@ def build_scrubber(rules: list[Path] | None, payers: Path | None, payer: str | N
     return _payer_scrubber(rules, payers, payer, params, _tables(data), as_of, show_phi)
 
 
+def _worst(result: dict[str, Any]) -> int:
+    return max((SEVERITY_RANK[f["severity"]] for f in result["findings"]), default=-1)
+
+
+def _ndjson_line(result: dict[str, Any]) -> tuple[str, int]:
+    """One result as its NDJSON line and worst severity rank: what `--jobs` workers send back for ndjson."""
+    return json.dumps(result, sort_keys=False, ensure_ascii=False) + "\n", _worst(result)
+
+
 def _results(scrubber: Any, paths: list[Path], input_format: str, jobs: int,
-             recipe: tuple[Any, ...]) -> Any:
+             recipe: tuple[Any, ...], encode: Any = None) -> Any:
     from itertools import chain
 
     from claimscrub.api import input_items
 
-    items = chain.from_iterable(input_items(p, input_format) for p in paths)
+    items = chain.from_iterable(input_items(p, input_format, defer=jobs > 1) for p in paths)
     if jobs == 1:
-        return scrubber.scrub_items(items)
+        results = scrubber.scrub_items(items)
+        return results if encode is None else map(encode, results)
     from claimscrub.parallel import scrub_parallel
 
-    return scrub_parallel(items, jobs, build_scrubber, recipe)
+    return scrub_parallel(items, jobs, build_scrubber, recipe, prebuilt=scrubber, encode=encode)
 
 
 def _progress(results: Any, fmt: OutFormat) -> Any:

@@ -133,6 +133,7 @@ class Scrubber:
     def __init__(self, ruleset: RuleSet, tables: Any | None = None, as_of: date | None = None,
                  show_phi: bool = False) -> None:
         self.engine = Engine(ruleset, tables, show_phi)
+        self.tables = self.engine.tables
         self.ruleset = ruleset
         self.as_of = as_of or date.today()
 
@@ -176,11 +177,12 @@ class Scrubber:
         return {**self.header(), "results": results, "summary": summarize(results)}
 
 
-def input_items(path: Path, input_format: str = "auto") -> Iterator[InputItem]:
-    """Every claim of a file or directory as an InputItem; a file that cannot be read is one error item."""
+def input_items(path: Path, input_format: str = "auto", defer: bool = False) -> Iterator[InputItem]:
+    """Every claim of a file or directory as an InputItem; a file that cannot be read is one error item.
+    With `defer`, JSON claims come as `PendingClaim`s to validate later (in a `--jobs` worker)."""
     for f in expand_paths([path]):
         try:
-            yield from read_path(f, input_format)
+            yield from read_path(f, input_format, defer)  # type: ignore[misc]
         except InputFileError as exc:
             yield InputItem(None, {"file": str(f)}, InputError(exc.message, exc.location))
         except OSError as exc:

@@ -115,6 +115,32 @@ def test_output_is_deterministic_and_jobs_keep_order(tmp_path: Path, pack: Path)
     assert [r["claim_id"] for r in json.loads(two)["results"]] == [f"C{i}" for i in range(300)]
 
 
+def test_jobs_ndjson_with_bad_lines_matches_one_job(tmp_path: Path, pack: Path) -> None:
+    """Workers parse and validate NDJSON lines themselves: broken lines and invalid claims still give one result
+    each, in order, worded as a single process words them, and the exit code still sees the worst finding."""
+    rows = []
+    for i in range(400):
+        if i % 97 == 5:
+            rows.append('{"claim_id": "BROKEN", "lines": [')
+        elif i % 89 == 7:
+            rows.append(json.dumps({"claim_id": f"BAD{i}", "lines": [{"code": "97140", "units": "many"}]}))
+        else:
+            rows.append(json.dumps(dict(MOD if i % 3 else CLEAN, claim_id=f"C{i}")))
+    f = tmp_path / "mixed.ndjson"
+    f.write_text("\n".join(rows) + "\n")
+    args = [sys.executable, "-m", "claimscrub.cli.main", "scrub", str(f), "-r", str(pack), "--format", "ndjson",
+            "--as-of", AS_OF]
+    one = subprocess.run(args, capture_output=True, text=True)
+    two = subprocess.run([*args, "--jobs", "2"], capture_output=True, text=True)
+    assert one.stdout == two.stdout and one.returncode == two.returncode == 1
+    out = [json.loads(x) for x in two.stdout.splitlines()]
+    assert len(out) == 400
+    broken = [r for r in out if r["status"] == "error" and r["error"]["message"].startswith("not valid JSON")]
+    assert [r["source"]["line"] for r in broken] == [i + 1 for i in range(400) if i % 97 == 5]
+    invalid = [r for r in out if r["claim_id"] and r["claim_id"].startswith("BAD")]
+    assert invalid and all(r["status"] == "error" and "/lines/0/units" in r["error"]["location"] for r in invalid)
+
+
 def test_explain_shows_why_not(tmp_path: Path, pack: Path) -> None:
     f = _claims(tmp_path, [{"claim_id": "E1", "lines": [{"code": "97140", "modifiers": ["59"]},
                                                          {"code": "97140", "modifiers": ["59", "XU"]}]}])

@@ -6,13 +6,13 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .base import InputError, InputFileError, InputItem
+from .base import InputError, InputFileError, InputItem, PendingClaim
 from .json_input import looks_like_ndjson, read_json, read_ndjson
 
 FORMATS = ("auto", "json", "ndjson", "x12", "fhir")
 SUFFIXES = (".json", ".ndjson", ".jsonl", ".837", ".837i", ".837p", ".edi", ".x12", ".txt")
 
-__all__ = ["FORMATS", "InputError", "InputFileError", "InputItem", "detect_format", "read_path", "read_text",
+__all__ = ["FORMATS", "InputError", "InputFileError", "InputItem", "PendingClaim", "detect_format", "read_path", "read_text",
            "expand_paths"]
 
 
@@ -34,12 +34,14 @@ def detect_format(text: str) -> str:
     return "unknown"
 
 
-def read_text(text: str, name: str, input_format: str = "auto") -> Iterator[InputItem]:
+def read_text(text: str, name: str, input_format: str = "auto",
+              defer: bool = False) -> Iterator[InputItem | PendingClaim]:
+    """Claims of one text; `defer` leaves JSON claim objects unvalidated (`PendingClaim`) for a worker to check."""
     fmt = detect_format(text) if input_format == "auto" else input_format
     if fmt == "json":
-        yield from read_json(text.lstrip("\ufeff"), name)
+        yield from read_json(text.lstrip("\ufeff"), name, defer)
     elif fmt == "ndjson":
-        yield from read_ndjson(text.lstrip("\ufeff"), name)
+        yield from read_ndjson(text.lstrip("\ufeff"), name, defer)
     elif fmt == "x12":
         from .x12 import read_x12  # noqa: PLC0415 - optional reader, loaded on demand
 
@@ -56,7 +58,7 @@ def read_text(text: str, name: str, input_format: str = "auto") -> Iterator[Inpu
         )
 
 
-def read_path(path: Path, input_format: str = "auto") -> Iterator[InputItem]:
+def read_path(path: Path, input_format: str = "auto", defer: bool = False) -> Iterator[InputItem | PendingClaim]:
     raw = path.read_bytes()
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(raw) > 3 and raw[1] == 0 and raw[3] == 0):
         try:
@@ -64,13 +66,13 @@ def read_path(path: Path, input_format: str = "auto") -> Iterator[InputItem]:
         except UnicodeDecodeError:
             pass
         else:
-            yield from read_text(text, str(path), input_format)
+            yield from read_text(text, str(path), input_format, defer)
             return
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
-    yield from read_text(text, str(path), input_format)
+    yield from read_text(text, str(path), input_format, defer)
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:

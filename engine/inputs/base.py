@@ -6,6 +6,7 @@ where (JSON pointer, or X12 segment and position). A file that cannot be read at
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,3 +83,23 @@ def claim_from_dict(data: Any, source: dict[str, Any], base: str) -> InputItem:
         claim.source = source
     return InputItem(claim, source, None, claim.claim_id)
 
+
+@dataclass(slots=True)
+class PendingClaim:
+    """A claim read but not yet validated (or, with `text`, not yet parsed from its NDJSON line):
+    `scrub --jobs` sends these to its workers, so parsing and validation run in parallel too."""
+
+    data: Any
+    source: dict[str, Any]
+    base: str
+    text: bool = False  # data is the raw JSON text of one NDJSON line
+
+    def resolve(self) -> InputItem:
+        data = self.data
+        if self.text:
+            try:
+                data = json.loads(data)
+            except json.JSONDecodeError as exc:
+                where = f"{self.source.get('file')}:{self.source.get('line')}:{exc.colno}"
+                return InputItem(None, self.source, InputError(f"not valid JSON: {exc.msg}", where))
+        return claim_from_dict(data, self.source, self.base)

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from .base import InputError, InputFileError, InputItem, claim_from_dict
+from .base import InputError, InputFileError, InputItem, PendingClaim, claim_from_dict
 
 
 def _json_error(name: str, exc: json.JSONDecodeError, line_offset: int = 0) -> InputFileError:
@@ -15,16 +15,17 @@ def _json_error(name: str, exc: json.JSONDecodeError, line_offset: int = 0) -> I
     )
 
 
-def read_json(text: str, name: str) -> Iterator[InputItem]:
+def read_json(text: str, name: str, defer: bool = False) -> Iterator[InputItem | PendingClaim]:
+    make = PendingClaim if defer else claim_from_dict
     try:
         data: Any = json.loads(text)
     except json.JSONDecodeError as exc:
         raise _json_error(name, exc) from None
     if isinstance(data, list):
         for i, obj in enumerate(data):
-            yield claim_from_dict(obj, {"file": name, "index": i}, f"{name}#/{i}")
+            yield make(obj, {"file": name, "index": i}, f"{name}#/{i}")
     else:
-        yield claim_from_dict(data, {"file": name, "index": 0}, f"{name}#")
+        yield make(data, {"file": name, "index": 0}, f"{name}#")
 
 
 def ndjson_lines(text: str, name: str) -> Iterator[tuple[int, Any]]:
@@ -38,8 +39,15 @@ def ndjson_lines(text: str, name: str) -> Iterator[tuple[int, Any]]:
             yield lineno, InputError(f"not valid JSON: {exc.msg}", f"{name}:{lineno}:{exc.colno}")
 
 
-def read_ndjson(text: str, name: str) -> Iterator[InputItem]:
+def read_ndjson(text: str, name: str, defer: bool = False) -> Iterator[InputItem | PendingClaim]:
     """One claim per non-blank line; a line that is not JSON becomes an error result, not a lost claim."""
+    if defer:  # workers parse the lines: the reader only splits them
+        index = 0
+        for lineno, raw in enumerate(text.splitlines(), start=1):
+            if raw.strip():
+                yield PendingClaim(raw, {"file": name, "line": lineno, "index": index}, f"{name}:{lineno}#", True)
+                index += 1
+        return
     for index, (lineno, obj) in enumerate(ndjson_lines(text, name)):
         source = {"file": name, "line": lineno, "index": index}
         if isinstance(obj, InputError):

@@ -91,6 +91,10 @@ class VersionSet(Generic[T]):
     def labels(self) -> list[str]:
         return list(self._labels)
 
+    def load_all(self) -> None:
+        for i in range(len(self._tables)):
+            self._load(i)
+
     def _load(self, i: int) -> T:
         table = self._tables[i]
         if table is None:

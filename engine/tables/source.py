@@ -107,6 +107,15 @@ class TablesBase:
         t = vs.pick(on)
         return None if t is None else t.get(key, on)
 
+    def warm(self) -> None:
+        """Load every table version now (and the packaged ICD-10-CM fallback), not on first use: before
+        `scrub --jobs` forks its workers, so they share the loaded tables instead of each loading its own."""
+        sets = [self._addon, self._mce, self._icd, *self._ptp.values(), *self._mue.values(), *self._csv.values()]
+        for vs in {id(v): v for v in sets}.values():
+            vs.load_all()
+        if not len(self._icd) and self._icd_fallback and package_available():
+            self._icd_table(None)
+
     def has(self, kind: str) -> bool:
         """Kinds: ncci-ptp, mue, addon, mce, icd10cm, csv, csv:<name>; "<kind>/<setting>" for one setting."""
         if kind in self._kinds:

@@ -99,3 +99,22 @@ def test_sources_without_import_fall_back_to_package(data_dir: Path) -> None:
     assert open_tables(data_dir, icd10_fallback=False).icd10("E11", None) is None
     m = MemoryTables.from_rows({})
     assert m.icd10("E11.9", None).billable and m.excludes1("E10.9", "E11.9", None) is not None
+
+
+def test_packaged_release_is_cached_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first build is written to the cache; later processes load it instead of re-walking the package."""
+    from claimscrub.tables import icd10
+
+    monkeypatch.setenv("CLAIMSCRUB_CACHE", str(tmp_path))
+    path = icd10.cache_path()
+    assert path is not None and path.parent == tmp_path and not path.exists()
+    built = icd10._cached_payload()
+    assert path.exists()
+    monkeypatch.setattr(icd10, "build_payload", lambda: pytest.fail("rebuilt although cached"))
+    cached = icd10._cached_payload()
+    assert cached["codes"] == built["codes"] and cached["ex1"] == built["ex1"]
+    path.write_bytes(b"garbage")  # a damaged cache is rebuilt, not trusted
+    monkeypatch.setattr(icd10, "build_payload", lambda: {"rebuilt": True})
+    assert icd10._cached_payload() == {"rebuilt": True}
+    monkeypatch.setenv("CLAIMSCRUB_CACHE", "0")
+    assert icd10.cache_path() is None
