@@ -14,7 +14,16 @@ from datetime import date
 from typing import Any
 
 from . import runtime as rt
-from .compiler import FILENAME, IndexKey, compile_ruleset, load_functions
+from .compiler import (
+    DISPATCH_FILENAME,
+    FILENAME,
+    DispatchPlan,
+    IndexKey,
+    compile_rules,
+    dispatch_source,
+    load_dispatch,
+    load_functions,
+)
 from .explain import evidence, render_template
 from .interpreter import Interpreter
 from .model import Claim
@@ -110,6 +119,18 @@ class _Index:
         return result
 
 
+class _Entries:
+    """What the generated dispatcher looks up, bound once: index entries per code and the claim rules."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.claim_rules = engine.claim_rules
+        self.line_entries = engine.line_ix.entries
+        self.modifier_entries = engine.line_ix.modifier_entries
+        self.pair_a_entries = engine.pair_a.entries
+        self.pair_b_entries = engine.pair_b.entries_keyed
+        self.dx_entries = engine.dx_ix.entries
+
+
 def _active(window: tuple[date | None, date | None], on: date | None) -> bool:
     """A rule with an effective window applies when the date of service falls in it (no date: it applies)."""
     if on is None:
@@ -136,8 +157,10 @@ class Engine:
         self.ruleset = ruleset
         self.tables = tables if tables is not None else rt.MissingTables()
         self.show_phi = show_phi
-        self.source, self.keys, self.line_map, consts = compile_ruleset(ruleset)
-        self.functions: list[Callable[..., Any]] = load_functions(self.source, consts, self.tables)
+        self.compiled = compile_rules(ruleset)
+        self.source, self.keys, self.line_map = self.compiled.source, self.compiled.keys, self.compiled.line_map
+        self.functions: list[Callable[..., Any]] = load_functions(self.source, self.compiled.consts, self.tables)
+        self.inline = True  # unkeyed rules run inlined in the generated dispatcher (off while instrumented)
         self.rules = ruleset.rules
         self.eff: list[tuple[date | None, date | None] | None] = []
         # what dispatch calls: the compiled function, behind an effective-date check only for dated rules
@@ -154,13 +177,16 @@ class Engine:
         self.line_ix, self.pair_a, self.pair_b, self.dx_ix = _Index(call), _Index(call), _Index(call), _Index(call)
         self.claim_code, self.claim_dx = _Index(call), _Index(call)
         self.claim_unkeyed: list[int] = []
+        inline: dict[str, list[int]] = {"claim": [], "line": [], "pair": [], "diagnosis": []}
         for rule, key in zip(self.rules, self.keys, strict=True):
             missing = sorted(k for k in rule.tables if not self._has_table(k))
             if missing:
                 self.skipped[rule.id] = f"needs table(s) not loaded: {', '.join(missing)}"
                 continue
             o = rule.order
-            if rule.scope == "line":
+            if key is None and self.inline:
+                inline[rule.scope].append(o)
+            elif rule.scope == "line":
                 self.line_ix.add(o, key)
             elif rule.scope == "diagnosis":
                 self.dx_ix.add(o, key)
@@ -171,18 +197,41 @@ class Engine:
             else:
                 (self.claim_code if key.kind == "claim_code" else self.claim_dx).add(o, key)
         self._claim_unkeyed = tuple((o, call[o]) for o in self.claim_unkeyed)
-        # which sections of `fire` have rules at all, as plain booleans for the hot path
-        self._claim_by_code, self._claim_by_dx = self.claim_code.keyed, self.claim_dx.keyed
-        self._has_line, self._has_modifier = bool(self.line_ix), bool(self.line_ix.modifier)
-        self._has_pair, self._has_dx = bool(self.pair_a or self.pair_b), bool(self.dx_ix)
+        windows = {o: w for scope in inline.values() for o in scope if (w := self.eff[o]) is not None}
+        self.plan = DispatchPlan(
+            inline=inline, windows=windows,
+            claim_calls=bool(self.claim_unkeyed or self.claim_code.keyed or self.claim_dx.keyed),
+            line_calls=bool(self.line_ix.keyed or self.line_ix.unkeyed), modifier_calls=bool(self.line_ix.modifier),
+            pair_calls=bool(self.pair_a or self.pair_b), dx_calls=bool(self.dx_ix))
+        self.dispatch_source, self.dispatch_map = dispatch_source(self.ruleset, self.compiled, self.plan)
+        self._fire = load_dispatch(self.dispatch_source, self.compiled.consts, self.tables, _Entries(self), _active,
+                                   windows)
 
     def instrument(self, wrap: Callable[[Rule, Callable[..., Any]], Callable[..., Any]]) -> None:
         """Replace each compiled function with `wrap(rule, fn)` (per-rule timing, call tracing); dispatch and
-        effective dates are rebuilt around the wrapped functions."""
+        effective dates are rebuilt around the wrapped functions, with no rule inlined."""
         self.functions = [wrap(rule, fn) for rule, fn in zip(self.rules, self.functions, strict=True)]
         self.call = [fn if window is None else _dated(fn, rule.scope, window)
                      for rule, fn, window in zip(self.rules, self.functions, self.eff, strict=True)]
+        self.inline = False
         self._build_dispatch()
+
+    def claim_rules(self, claim: Claim) -> tuple[tuple[int, Callable[..., Any]], ...]:
+        """The claim rules to call for this claim: unkeyed ones, and those keyed on a code the claim has."""
+        claim_rules = self._claim_unkeyed
+        if self.claim_code.keyed or self.claim_dx.keyed:
+            groups = [claim_rules] if claim_rules else []
+            if self.claim_code.keyed:
+                keyed = self.claim_code.entries_keyed
+                groups.extend(g for g in map(keyed, {ln.code for ln in claim.lines}) if g)
+            if self.claim_dx.keyed:
+                keyed = self.claim_dx.entries_keyed
+                groups.extend(g for g in map(keyed, {d.code for d in claim.diagnoses}) if g)
+            if len(groups) == 1:
+                claim_rules = groups[0]
+            elif groups:  # a rule keyed on several codes the claim has runs once
+                claim_rules = tuple(dict(e for g in groups for e in g).items())
+        return claim_rules
 
     def _has_table(self, kind: str) -> bool:
         try:
@@ -203,66 +252,11 @@ class Engine:
 
     def fire(self, claim: Claim, X: rt.Context) -> list[tuple[int, Any]]:
         """(rule order, binding) of every rule that fires: None for a claim rule, the line, the (a, b) pair of
-        lines, or the diagnosis. The hot path: one memoized index lookup per code, then straight calls."""
-        hits: list[tuple[int, Any]] = []
-        add = hits.append
-        lines = claim.lines
-        order = -1
+        lines, or the diagnosis. Runs the generated dispatcher (`dispatch_source`)."""
         try:
-            claim_rules = self._claim_unkeyed
-            if self._claim_by_code or self._claim_by_dx:
-                groups = [claim_rules] if claim_rules else []
-                if self._claim_by_code:
-                    keyed = self.claim_code.entries_keyed
-                    groups.extend(g for g in map(keyed, {ln.code for ln in lines}) if g)
-                if self._claim_by_dx:
-                    keyed = self.claim_dx.entries_keyed
-                    groups.extend(g for g in map(keyed, {d.code for d in claim.diagnoses}) if g)
-                if len(groups) == 1:
-                    claim_rules = groups[0]
-                elif groups:  # a rule keyed on several codes the claim has runs once
-                    claim_rules = tuple(dict(e for g in groups for e in g).items())
-            for order, fn in claim_rules:
-                if fn(claim, X):
-                    add((order, None))
-            if self._has_line:
-                entries = self.line_ix.entries
-                by_modifier = self._has_modifier
-                for line in lines:
-                    for order, fn in entries(line.code):
-                        if fn(claim, line, X):
-                            add((order, line))
-                    if by_modifier and line.modifiers:
-                        for order, fn in self.line_ix.modifier_entries(line.modifiers):
-                            if fn(claim, line, X):
-                                add((order, line))
-            if self._has_pair and len(lines) > 1:
-                a_side = list(map(self.pair_a.entries, [ln.code for ln in lines]))
-                b_side = list(map(self.pair_b.entries_keyed, [ln.code for ln in lines]))
-                b_any = any(b_side)
-                for i, a in enumerate(lines):
-                    rules_a = a_side[i]
-                    if not rules_a and not b_any:
-                        continue
-                    for j, b in enumerate(lines):
-                        if i == j:
-                            continue
-                        for order, fn in rules_a:
-                            if fn(claim, a, b, X):
-                                add((order, (a, b)))
-                        if b_any:
-                            for order, fn in b_side[j]:
-                                if fn(claim, a, b, X):
-                                    add((order, (a, b)))
-            if self._has_dx:
-                entries = self.dx_ix.entries
-                for d in claim.diagnoses:
-                    for order, fn in entries(d.code):
-                        if fn(claim, d, X):
-                            add((order, d))
+            return self._fire(claim, X)
         except Exception as exc:  # a rule failed at run time: report the rule and its YAML position
-            raise self._runtime_error(exc, order) from exc
-        return hits
+            raise self._runtime_error(exc) from exc
 
     def fire_candidates(self, claim: Claim, X: rt.Context) -> list[tuple[int, dict[str, Any]]]:
         """`fire` with each binding as the scope dict the interpreter takes ({"line": ...}, {"a": ..., "b": ...})."""
@@ -276,14 +270,22 @@ class Engine:
             return {names[0]: binding}
         return dict(zip(names, binding, strict=True))
 
-    def _runtime_error(self, exc: BaseException, order: int) -> RuleRuntimeError:
+    def _runtime_error(self, exc: BaseException) -> RuleRuntimeError:
         tb = traceback.extract_tb(exc.__traceback__)
-        for frame in reversed(tb):
+        for frame in reversed(tb):  # innermost first: a rule function, else an inlined rule in the dispatcher
             if frame.filename == FILENAME and frame.lineno in self.line_map:
                 rule, pos = self.line_map[frame.lineno]
                 return RuleRuntimeError(rule, pos, exc)
-        rule = self.rules[order] if 0 <= order < len(self.rules) else self.rules[0]
-        return RuleRuntimeError(rule, None, exc)
+            if frame.filename == DISPATCH_FILENAME and frame.lineno in self.dispatch_map:
+                rule, maybe_pos = self.dispatch_map[frame.lineno]
+                return RuleRuntimeError(rule, maybe_pos, exc)
+        t = exc.__traceback__
+        while t is not None:  # a dated wrapper or the dispatcher's loop: the rule it was calling
+            order = t.tb_frame.f_locals.get("order")
+            if isinstance(order, int) and 0 <= order < len(self.rules):
+                return RuleRuntimeError(self.rules[order], None, exc)
+            t = t.tb_next
+        return RuleRuntimeError(self.rules[0], None, exc)
 
     # ---- findings ------------------------------------------------------------------------------------------------
 
