@@ -419,12 +419,14 @@ def rules_compile(
 
     ruleset = _load(paths)
     engine = Engine(ruleset, _tables(data))
-    if show:
+    if show:  # the rule functions, then the dispatcher that calls keyed ones and inlines unkeyed ones
         print(engine.source)
+        print(engine.dispatch_source)
         return
     keyed = sum(1 for k in engine.keys if k is not None)
-    out.print(f"{len(engine.rules)} rules compiled ({len(engine.source.splitlines())} lines of Python); "
-              f"{keyed} indexed by code or modifier, {len(engine.rules) - keyed} run on every claim")
+    lines = len(engine.source.splitlines()) + len(engine.dispatch_source.splitlines())
+    out.print(f"{len(engine.rules)} rules compiled ({lines} lines of Python); "
+              f"{keyed} indexed by code or modifier, {len(engine.rules) - keyed} run on every claim (inlined)")
     for rule, key in zip(engine.rules, engine.keys, strict=True):
         out.print(f"  {rule.id:<22} {rule.scope:<9} {escape(key.describe()) if key else '[dim]unkeyed[/]'}")
     for rule_id, why in engine.skipped.items():

@@ -170,6 +170,7 @@ def test_rules_compile_show_prints_generated_python(pack: Path) -> None:
     assert r.exit_code == 0
     compile(r.stdout, "<shown>", "exec")
     assert "def r0_MOD_59_X(v_claim, v_line, X):" in r.stdout
+    assert "def fire(v_claim, X):" in r.stdout  # the dispatcher is shown too: it is code that runs
     summary = runner.invoke(app, ["rules", "compile", str(pack)])
     assert "MOD-59-X" in summary.stdout and "modifiers in {59}" in summary.stdout
 
