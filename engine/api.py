@@ -135,6 +135,7 @@ class Scrubber:
         self.engine = Engine(ruleset, tables, show_phi)
         self.tables = self.engine.tables
         self.ruleset = ruleset
+        self.sha256 = ruleset.sha256  # of what was compiled: every result of this scrubber carries it
         self.as_of = as_of or date.today()
 
     def scrub_item(self, item: InputItem) -> dict[str, Any]:

@@ -657,11 +657,12 @@ class PayerScrubber:
         res, scrubber = self._for(profile_id, claim.service_date if claim is not None else None)
         result = scrubber.scrub_item(item)
         rs = scrubber.ruleset
-        result["ruleset"] = {"name": rs.name, "version": rs.version, "sha256": rs.sha256}
+        sha = scrubber.sha256
+        result["ruleset"] = {"name": rs.name, "version": rs.version, "sha256": sha}
         if res is None:
-            result["payer_profile"] = {"id": None, "version": None, "sha256": rs.sha256, "routed_by": routed_by}
+            result["payer_profile"] = {"id": None, "version": None, "sha256": sha, "routed_by": routed_by}
             return result
-        result["payer_profile"] = {"id": res.profile.id, "version": res.version, "sha256": rs.sha256,
+        result["payer_profile"] = {"id": res.profile.id, "version": res.version, "sha256": sha,
                                    "routed_by": routed_by}
         if routed_by == "default":
             result["payer_profile"]["payer_id"] = payer_id
