@@ -16,7 +16,7 @@ from typing import Any
 
 from .inputs import InputItem, PendingClaim
 
-CHUNK = 128
+CHUNK = 512
 _worker: Any = None
 _encode: Callable[[dict[str, Any]], Any] | None = None
 
