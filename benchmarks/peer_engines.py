@@ -13,6 +13,7 @@ context is built and passed in as fields (`line.mue`, `ptp`).
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -25,8 +26,17 @@ def _q(s: str) -> str:
     return '"' + s + '"'
 
 
+_FIELD = re.compile(r"\b([a-z]+)\.(code|units|modifiers|lines|total_charge|dx|mue)\b")
+
+
 def expressions(spec: dict[str, Any], peer: str) -> str:
-    """The rule as the peer's expression language writes it."""
+    """The rule as the peer's expression language writes it (rule-engine reads mapping keys as m['key'];
+    its dot fallback on mappings is deprecated and slower)."""
+    text = _expression(spec, peer)
+    return _FIELD.sub(r"\1['\2']", text) if peer == "rule-engine" else text
+
+
+def _expression(spec: dict[str, Any], peer: str) -> str:
     k = spec["kind"]
     cel = peer == "cel-python"
     AND, NOT = (" && ", "!") if cel else (" and ", "not ")
