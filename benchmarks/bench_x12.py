@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from claimscrub.inputs.base import decode_text
 from claimscrub.inputs.x12 import read_x12
 from claimscrub.inputs.x12_generate import generate_837p
 
@@ -100,15 +101,6 @@ def _clm_count(text: str) -> int:
         return 0
 
 
-def _decode(raw: bytes) -> str:
-    if len(raw) > 3 and raw[1] == 0 and raw[3] == 0:
-        return raw.decode("utf-16-le")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
-
-
 def corpus_table(corpus: Path) -> str:
     """Per-contender totals over the 837P/837I corpus: claims out, files read, failures, seconds."""
     files = [p for sub in ("837p", "837i") for p in sorted((corpus / "x12" / sub).rglob("*")) if p.is_file()]
@@ -118,7 +110,7 @@ def corpus_table(corpus: Path) -> str:
                                        "pyx12 x12n_document": [0, 0, 0, 0, 0], "x12sdk": [0, 0, 0, 0, 0]}
     for p in files:
         raw = p.read_bytes()
-        text = _decode(raw)
+        text = decode_text(raw)
         clm = _clm_count(text)
         total_clm += clm
         for name in results:

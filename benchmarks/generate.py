@@ -14,6 +14,8 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
+from claimscrub.inputs.x12_generate import luhn_npi
+
 # ---- code pools (real-looking CPT/HCPCS and ICD-10-CM) ------------------------------------------------------------
 
 EM_NEW = ["99202", "99203", "99204", "99205"]
@@ -45,16 +47,8 @@ BASE_CHARGE = {
 
 
 def npi(rng: random.Random) -> str:
-    """A 10-digit NPI with a valid Luhn check digit over the 80840-prefixed number (CMS NPI standard)."""
-    body = [rng.randint(1, 2)] + [rng.randint(0, 9) for _ in range(8)]
-    total = 24  # contribution of the 80840 prefix
-    for i, d in enumerate(reversed(body)):
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return "".join(map(str, body)) + str((10 - total % 10) % 10)
+    """A 10-digit NPI with a valid check digit (Luhn over 80840 + the first nine digits, the CMS standard)."""
+    return luhn_npi("".join(map(str, [rng.randint(1, 2)] + [rng.randint(0, 9) for _ in range(8)])))
 
 
 def _charge(rng: random.Random, code: str, units: int) -> str:

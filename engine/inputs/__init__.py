@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .base import InputError, InputFileError, InputItem, PendingClaim
+from .base import InputError, InputFileError, InputItem, PendingClaim, decode_text
 from .json_input import looks_like_ndjson, read_json, read_ndjson
 
 FORMATS = ("auto", "json", "ndjson", "x12", "fhir")
@@ -59,20 +59,7 @@ def read_text(text: str, name: str, input_format: str = "auto",
 
 
 def read_path(path: Path, input_format: str = "auto", defer: bool = False) -> Iterator[InputItem | PendingClaim]:
-    raw = path.read_bytes()
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(raw) > 3 and raw[1] == 0 and raw[3] == 0):
-        try:
-            text = raw.decode("utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-16-le")
-        except UnicodeDecodeError:
-            pass
-        else:
-            yield from read_text(text, str(path), input_format, defer)
-            return
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-    yield from read_text(text, str(path), input_format, defer)
+    yield from read_text(decode_text(path.read_bytes()), str(path), input_format, defer)
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:

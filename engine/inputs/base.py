@@ -103,3 +103,18 @@ class PendingClaim:
                 where = f"{self.source.get('file')}:{self.source.get('line')}:{exc.colno}"
                 return InputItem(None, self.source, InputError(f"not valid JSON: {exc.msg}", where))
         return claim_from_dict(data, self.source, self.base)
+
+
+def decode_text(raw: bytes) -> str:
+    """A claim file's text: UTF-16 by BOM or by its NUL pattern, else UTF-8, else Latin-1 (837 senders use both)."""
+    bom = raw[:2] in (b"\xff\xfe", b"\xfe\xff")
+    if bom or (len(raw) > 3 and raw[1] == 0 and raw[3] == 0):
+        try:
+            return raw.decode("utf-16" if bom else "utf-16-le")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+

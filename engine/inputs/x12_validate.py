@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .base import InputError
+from .base import InputError, decode_text
 from .x12 import _clean_text, _find_isa
 
 __all__ = ["validate_x12", "validate_x12_text"]
@@ -42,21 +42,10 @@ def _pyx12() -> tuple[Any, Any, Any]:
     return pyx12.params, pyx12.x12n_document, pyx12.errors
 
 
-def _decode(raw: bytes) -> str:
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return raw.decode("utf-16")
-    if len(raw) > 3 and raw[1] == 0 and raw[3] == 0:
-        return raw.decode("utf-16-le")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
-
-
 def validate_x12(path: str | Path) -> list[InputError]:
     """TR3 errors in the file at `path`, each located as '<file> segment N (ID) element E'; [] when valid."""
     p = Path(path)
-    return validate_x12_text(_decode(p.read_bytes()), str(p))
+    return validate_x12_text(decode_text(p.read_bytes()), str(p))
 
 
 def validate_x12_text(text: str, name: str) -> list[InputError]:

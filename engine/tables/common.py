@@ -6,10 +6,13 @@ date, a quarter or a setting.
 
 from __future__ import annotations
 
+import csv
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 KINDS = ("ncci-ptp", "mue", "addon", "mce", "icd10cm", "csv")
 """Table kinds the store knows. A csv table is addressed as ``csv:<name>``."""
@@ -240,3 +243,20 @@ def split_lines(text: str) -> tuple[list[str], bool]:
     else:
         terminated = False
     return [ln[:-1] if ln.endswith("\r") else ln for ln in lines], terminated
+
+
+def csv_records(reader: Any, file_name: str, report: ImportReport) -> Iterator[tuple[int, list[str]]]:
+    """(line the record starts on, cells) for each record of a `csv.reader`, quoted multi-line cells counted;
+    an unreadable record is reported as malformed and ends the file."""
+    prev_end = 0
+    while True:
+        try:
+            rec = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            report.malformed.append(ImportIssue(file_name, reader.line_num, f"unreadable CSV record: {e}"))
+            return
+        start, prev_end = prev_end + 1, reader.line_num
+        yield start, rec
+

@@ -26,7 +26,15 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from ..common import ImportIssue, ImportReport, TableImportError, day_number, normalize_icd10, parse_date
+from ..common import (
+    ImportIssue,
+    ImportReport,
+    TableImportError,
+    csv_records,
+    day_number,
+    normalize_icd10,
+    parse_date,
+)
 
 TYPES = ("str", "code", "icd10", "int", "decimal", "date", "bool")
 
@@ -210,20 +218,11 @@ def _native(kind: str, value: Any) -> Any:
 def parse_csv_table(text: str, file_name: str, definition: dict[str, Any], report: ImportReport) -> dict[str, Any]:
     fmt = definition["format"]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=fmt["delimiter"])
-    prev_end = 0
     header: list[str] | None = None
     index: dict[str, int] = {}
     records: list[tuple[int, dict[str, Any]]] = []
     norm = lambda s: re.sub(r"\s+", " ", s).strip().lower()  # noqa: E731
-    while True:
-        try:
-            rec = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as e:
-            report.malformed.append(ImportIssue(file_name, reader.line_num, f"unreadable CSV record: {e}"))
-            break
-        start, prev_end = prev_end + 1, reader.line_num
+    for start, rec in csv_records(reader, file_name, report):
         if start <= fmt["skip_lines"]:
             report.skipped_lines += 1
             continue

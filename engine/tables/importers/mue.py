@@ -24,6 +24,7 @@ from ..common import (
     ImportReport,
     Period,
     TableImportError,
+    csv_records,
     is_hcpcs,
     normalize_setting,
     period_for_date,
@@ -76,16 +77,7 @@ def parse_mue(text: str, file_name: str, setting: str | None, report: ImportRepo
     last_line = text.count("\n") + 1 if cut_at_end else -1
     header_setting: str | None = None
     header_seen = False
-    prev_end = 0
-    while True:
-        try:
-            rec = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as e:
-            report.malformed.append(ImportIssue(file_name, reader.line_num, f"unreadable CSV record: {e}"))
-            break
-        start, prev_end = prev_end + 1, reader.line_num
+    for start, rec in csv_records(reader, file_name, report):
         cells = [c.strip() for c in rec]
         if not any(cells):
             report.skipped_lines += 1
