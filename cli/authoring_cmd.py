@@ -134,22 +134,41 @@ def diff_cmd(
     old: Annotated[str, typer.Argument(help="Old rule set: file, directory or git:REV:path.")],
     new: Annotated[str, typer.Argument(help="New rule set: file, directory or git:REV:path.")],
     fmt: Annotated[TextOrJson, typer.Option("--format", "-f")] = TextOrJson.text,
+    table: Annotated[list[str] | None, typer.Option("--table", help="Also diff two imported versions of a table: "
+                                                    "KIND=OLD..NEW, e.g. ncci-ptp=v321r0..v322r0 (repeatable).")]
+    = None,
+    data: Annotated[Path | None, typer.Option("--data", help="Table store for --table (default: see `data list`).")]
+    = None,
 ) -> None:
-    """Rules added, removed and changed (conditions as a diff of their canonical form, not of the YAML)."""
+    """Rules added, removed and changed (conditions as a diff of their canonical form, not of the YAML), and
+    with --table the rows added, removed and changed between two versions of a reference table."""
     from claimscrub.authoring.diff import SourceError, diff_specs, render_text
+    from claimscrub.cli.data_cmd import table_diff
     from claimscrub.source import RuleSetError
+    from claimscrub.tables.store import Store
 
+    specs = []
+    for spec in table or []:
+        kind, _, versions = spec.partition("=")
+        old_v, sep, new_v = versions.partition("..")
+        if not (kind and old_v and sep and new_v):
+            raise _fail(f"--table {spec!r}: write KIND=OLD..NEW, e.g. ncci-ptp=v321r0..v322r0")
+        specs.append((kind, old_v, new_v))
     try:
         d = diff_specs(old, new)
     except SourceError as exc:
         raise _fail(str(exc)) from None
     except RuleSetError as exc:
         raise _rule_set_errors(exc) from None
+    tables = [table_diff(Store(data), kind, a, b, None) for kind, a, b in specs]
     if fmt is TextOrJson.json:
-        _print_json(d.as_dict())
+        _print_json({**d.as_dict(), "tables": [t.as_dict(20) for t in tables]} if tables else d.as_dict())
     else:
         for line in render_text(d):
             out.print(escape(line))
+        for t in tables:
+            for line in t.render():
+                out.print(escape(line))
 
 
 # ---- impact --------------------------------------------------------------------------------------------------------

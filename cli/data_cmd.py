@@ -1,4 +1,5 @@
-"""`claimscrub data import|list`: turn official CMS files into the versioned table store and show what is in it.
+"""`claimscrub data import|list|diff`: turn official CMS files into the versioned table store, show what is in it
+and what changed between two versions.
 
 Exit status: 0 done (including "already imported"), 2 usage or input errors (unknown kind, missing file,
 malformed rows under --strict, a file that is not of the kind given), 1 anything unexpected.
@@ -13,7 +14,8 @@ from typing import Annotated
 
 import typer
 from claimscrub.tables.common import KINDS, TableImportError
-from claimscrub.tables.store import Store, default_data_dir, issues_text
+from claimscrub.tables.diff import TableDiff, diff_tables
+from claimscrub.tables.store import Store, default_data_dir, issues_text, load_version
 
 app = typer.Typer(
     name="data",
@@ -114,6 +116,37 @@ def list_(
             extra = f", {s['malformed']} malformed" if s.get("malformed") else ""
             part = f" {s['part']}" if s.get("part") else ""
             typer.echo(f"  {s['name']}{part}: {s.get('rows', 0)} rows{extra}, sha256 {s['sha256'][:16]}…, imported {s['imported_at']}")
+
+
+@app.command("diff")
+def diff(
+    kind: Annotated[str, typer.Argument(help="Table kind: ncci-ptp, mue, addon, mce, icd10cm, csv:NAME.")],
+    old: Annotated[str, typer.Argument(help="Old version (as `data list` shows it, e.g. v321r0 or 2026Q2).")],
+    new: Annotated[str, typer.Argument(help="New version.")],
+    setting: Annotated[str | None, typer.Option("--setting", help="practitioner, hospital or dme, when the kind "
+                                                "is imported for several.")] = None,
+    data: DataOpt = None,
+    format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    limit: Annotated[int, typer.Option("--limit", help="Rows shown per change type (json: 0 = all).")] = 20,
+) -> None:
+    """Rows added, removed and changed between two imported versions of one table (two NCCI quarters, say)."""
+    if format not in ("text", "json"):
+        _fail("--format must be text or json")
+    d = table_diff(Store(data), kind, old, new, setting)
+    if format == "json":
+        typer.echo(json.dumps(d.as_dict(limit or None), indent=2))
+    else:
+        for line in d.render(limit):
+            typer.echo(line)
+
+
+def table_diff(store: Store, kind: str, old: str, new: str, setting: str | None) -> TableDiff:
+    """The diff of two stored versions; exits 2 with the versions that exist when one is missing."""
+    try:
+        return diff_tables(load_version(store, kind, old, setting), load_version(store, kind, new, setting))
+    except TableImportError as e:
+        _fail(str(e))
+        raise  # unreachable: _fail exits
 
 
 def main() -> None:  # pragma: no cover - convenience entry point

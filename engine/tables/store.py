@@ -388,6 +388,20 @@ class StoreTables(TablesBase):
             self._mark(kind, setting)
 
 
+def load_version(store: Store, kind: str, version: str, setting: str | None = None) -> Any:
+    """One imported table version, loaded (for `data diff`): kind as imported (csv:NAME for payer tables)."""
+    entries = [e for e in store.entries() if e["kind"] == kind and (setting is None or e["setting"] == setting)]
+    hits = [e for e in entries if version in (e["version"], e["period"]["label"])]
+    if not hits:
+        have = ", ".join(sorted({f"{e['version']} ({e['setting']})" for e in entries})) or "none"
+        raise TableImportError(f"no {kind} version {version!r} in {store.root} (imported: {have})")
+    if len({e["setting"] for e in hits}) > 1:
+        raise TableImportError(f"{kind} {version} is imported for several settings "
+                               f"({', '.join(sorted(e['setting'] for e in hits))}): pass --setting")
+    payload = load_payload(store.root / hits[0]["file"])
+    return CsvTable(payload) if kind.startswith("csv:") else _LOADERS[kind](payload)
+
+
 def open_tables(data_dir: Path | str | None = None, *, icd10_fallback: bool = True) -> StoreTables:
     """A lazily loading `TableSource` over `data_dir` (default: see `default_data_dir`).
 
