@@ -461,11 +461,12 @@ def rules_test(
 class SchemaName(StrEnum):
     claim = "claim"
     rules = "rules"
+    payer = "payer"
 
 
 @app.command()
-def schema(name: Annotated[SchemaName, typer.Argument(help="claim or rules")]) -> None:
-    """Print a JSON Schema: the claim input model, or the rule file format (for editors)."""
+def schema(name: Annotated[SchemaName, typer.Argument(help="claim, rules or payer")]) -> None:
+    """Print a JSON Schema: the claim input model, the rule file format or the payer profile format (editors)."""
     if name is SchemaName.claim:
         from claimscrub.model import claim_json_schema
 
@@ -473,7 +474,7 @@ def schema(name: Annotated[SchemaName, typer.Argument(help="claim or rules")]) -
     else:
         from claimscrub.loader import load_schema
 
-        print(json.dumps(load_schema("rules"), indent=2))
+        print(json.dumps(load_schema(name.value), indent=2))
 
 
 @app.command()

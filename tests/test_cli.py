@@ -178,6 +178,8 @@ def test_rules_compile_show_prints_generated_python(pack: Path) -> None:
 def test_schema_commands() -> None:
     claim = json.loads(runner.invoke(app, ["schema", "claim"]).stdout)
     assert "lines" in claim["properties"] and claim["$schema"].endswith("2020-12/schema")
+    payer = json.loads(runner.invoke(app, ["schema", "payer"]).stdout)
+    assert "extends" in json.dumps(payer)
     rules = json.loads(runner.invoke(app, ["schema", "rules"]).stdout)
     assert rules["title"] == "claimscrub rule pack"
 
