@@ -348,17 +348,15 @@ def explain(
     data: DataOpt = None,
     param: ParamOpt = None,
     show_phi: Annotated[bool, typer.Option("--show-phi")] = False,
+    payer: Annotated[str | None, typer.Option("--payer", help="Explain the rule as this payer profile runs it "
+                                              "(default: routed by the claim's payer id, as scrub does).")] = None,
+    payers: Annotated[Path | None, typer.Option("--payers", help="Payer profile directory (default: shipped "
+                                                "payers/; not used with --rules unless given).")] = None,
 ) -> None:
     """Print the whole evaluation trace of one rule on one claim, including why it did not fire."""
     from claimscrub.explain_cli import explain_rule
     from claimscrub.inputs import InputFileError, read_path
 
-    ruleset = _load(rules, _params(param))
-    if ruleset.rule(rule) is None:
-        import difflib
-
-        close = difflib.get_close_matches(rule, [r.id for r in ruleset.rules], n=3)
-        raise _fail(f"no rule {rule!r} in the rule set" + (f"; did you mean {', '.join(close)}?" if close else ""))
     if not claim_file.exists():
         raise _fail(f"{claim_file} does not exist")
     try:
@@ -371,7 +369,25 @@ def explain(
     if item.claim is None:
         assert item.error is not None
         raise _fail(f"the claim cannot be read: {item.error.message} at {item.error.location}")
-    text = explain_rule(ruleset, _tables(data), item.claim, rule, _as_of(as_of), show_phi)
+    params, processing = _params(param), _as_of(as_of)
+    if rules and not (payer or payers):  # custom rule packs alone, as scrub runs them
+        ruleset, tables, routed = _load(rules, params), _tables(data), None
+    else:  # the rule set the claim's payer profile runs: overrides, parameters and custom rules included
+        res, scrubber, how, payer_id = _payer_scrubber(rules, payers, payer, params, _tables(data), processing,
+                                                      show_phi).route(item.claim)
+        ruleset, tables = scrubber.ruleset, scrubber.tables
+        routed = (f"payer profile {res.label} (routed by {how}"
+                  + (f"; payer id {payer_id} has no profile" if how == "default" else "") + ")"
+                  if res is not None else "base rule packs (no payer profiles)")
+    if ruleset.rule(rule) is None:
+        import difflib
+
+        close = difflib.get_close_matches(rule, [r.id for r in ruleset.rules], n=3)
+        where = f"the rule set of {routed}" if routed else "the rule set"
+        raise _fail(f"no rule {rule!r} in {where}" + (f"; did you mean {', '.join(close)}?" if close else ""))
+    text = explain_rule(ruleset, tables, item.claim, rule, processing, show_phi)
+    if routed:
+        out.print(escape(routed))
     out.print(escape(text))
 
 

@@ -33,6 +33,7 @@ from .checker import check_document
 from .evaluator import Engine
 from .inputs import InputFileError, InputItem, expand_paths, read_path
 from .loader import Document, Path_, load_yaml, read_text, validate_schema
+from .model import Claim
 from .ruleset import Pack, Rule, RuleSet
 from .source import Diagnostic, Position, RuleSetError
 
@@ -650,11 +651,15 @@ class PayerScrubber:
             out.update(s.engine.skipped)
         return out
 
-    def scrub_item(self, item: InputItem) -> dict[str, Any]:
-        claim = item.claim
+    def route(self, claim: Claim | None) -> tuple[Resolution | None, Scrubber, str, str | None]:
+        """(resolved profile or None, its scrubber, how it was routed, the claim's payer id) for one claim."""
         payer_id = claim.payer.id if claim is not None and claim.payer is not None else None
         profile_id, routed_by = (self.forced, "--payer") if self.forced else self.registry.route(payer_id)
         res, scrubber = self._for(profile_id, claim.service_date if claim is not None else None)
+        return res, scrubber, routed_by, payer_id
+
+    def scrub_item(self, item: InputItem) -> dict[str, Any]:
+        res, scrubber, routed_by, payer_id = self.route(item.claim)
         result = scrubber.scrub_item(item)
         rs = scrubber.ruleset
         sha = scrubber.sha256

@@ -431,3 +431,22 @@ def test_cli_payers_and_scrub(tmp_path: Path) -> None:
     doc = json.loads(r.stdout)
     assert {x["payer_profile"]["id"] for x in doc["results"]} == {"medicare-part-b"}
     assert runner.invoke(app, ["scrub", "--payer", "nobody"]).exit_code == 2
+
+
+def test_explain_runs_the_rule_as_the_claims_payer_does(tmp_path: Path) -> None:
+    """explain routes like scrub: a payer's custom rule is found and runs with the payer's parameters."""
+    runner = CliRunner()
+    claims = tmp_path / "c.json"
+    claims.write_text(json.dumps([claim("72148", dos="2026-08-03", payer="EXH01"),
+                                  claim("99213", dos="2026-08-03", payer="UNKNOWN")]))
+    args = ["explain", str(claims), "--rule", "EXH-PRIOR-AUTH-MISSING", "--as-of", "2026-08-10"]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines()[0] == "payer profile commercial-example@2026.2 (routed by payer_id)"
+    assert "FIRES" in r.stdout and "payers/commercial-example.yaml" in r.stdout
+    other = runner.invoke(app, [*args, "--claim-id", "99213-1-2026-08-03"])
+    assert other.exit_code == 2
+    assert "no rule 'EXH-PRIOR-AUTH-MISSING' in the rule set of payer profile default" in other.output
+    assert "payer id UNKNOWN has no profile" in other.output
+    forced = runner.invoke(app, [*args, "--claim-id", "99213-1-2026-08-03", "--payer", "commercial-example"])
+    assert forced.exit_code == 0 and "(routed by --payer)" in forced.stdout and "does not fire" in forced.stdout
