@@ -148,7 +148,9 @@ def _schema_message(err: jsonschema.ValidationError) -> str:
 def validate_schema(doc: Document, schema_name: str) -> list[Diagnostic]:
     validator = jsonschema.Draft202012Validator(load_schema(schema_name))
     out = []
-    errors = sorted(validator.iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path])
+    # in document order: list indexes compare as numbers (rule 4 before rule 10), keys as text
+    errors = sorted(validator.iter_errors(doc.data),
+                    key=lambda e: [(0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in e.absolute_path])
     for err in errors:
         path = tuple(err.absolute_path)
         key = False
@@ -157,6 +159,7 @@ def validate_schema(doc: Document, schema_name: str) -> list[Diagnostic]:
             if extra:
                 path, key = path + (extra[0],), True
         out.append(doc.diag("E010", _schema_message(err), path, _schema_hint(err), key=key))
+    out.sort(key=lambda d: (d.position.line, d.position.col) if d.position else (0, 0))  # stable: ties keep path order
     return out
 
 

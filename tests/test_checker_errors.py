@@ -82,6 +82,18 @@ def test_colon_in_plain_condition_is_bad_yaml(write_pack) -> None:
     assert (d.position.line, d.position.col) == where(text, ": 1")
 
 
+def test_schema_errors_come_in_document_order(write_pack) -> None:
+    """Rule 10's errors after rule 2's, and a rule's own errors top to bottom (not by path text)."""
+    rules = [rule('line.code == "1"', rid=f"R-{i}").replace("severity: error", "severity: fatal" if i in (2, 10)
+                                                             else "severity: error") for i in range(1, 12)]
+    rules[9] = rules[9].replace("title: a rule", "title: ''")
+    text = pack(*rules)
+    diags = errors(write_pack, text)
+    lines = [d.position.line for d in diags]
+    assert lines == sorted(lines) and len(diags) == 3
+    assert lines == [where(text, "fatal")[0], where(text, "title: ''")[0], where(text, "fatal", 2)[0]]
+
+
 def test_duplicate_key(write_pack) -> None:
     text = pack(rule('line.code == "1"', extra="    severity: warning\n"))
     d = only(errors(write_pack, text))
