@@ -412,11 +412,25 @@ class PackChecker:
                 kind = self._table_name(node, expr)
             if kind:
                 self._tables_used.add(kind)
+        if func.name == "matches" and len(node.args) == 2:
+            self._check_pattern(node.args[1], expr)
         if func.name == "coalesce" and node.args:
             node.type = self._t(node.args[0]).opt(False)  # type: ignore[attr-defined]
         else:
             node.type = func.result  # type: ignore[attr-defined]
         return node
+
+    def _check_pattern(self, arg: A.Node, expr: Expr) -> None:
+        """A regular expression is a quoted string checked now, so a bad one fails at load, not mid-batch."""
+        if not (isinstance(arg, A.Literal) and arg.kind == "str"):
+            self.error("E220", "matches() needs the pattern as a quoted string", expr, arg,
+                       'write the regular expression itself, e.g. matches(line.ndc, "[0-9]{11}")')
+            return
+        try:
+            re.compile(str(arg.value))
+        except re.error as exc:
+            self.error("E220", f"bad regular expression: {exc.msg}" + (f" at position {exc.pos}" if exc.pos is not None else ""),
+                       expr, arg, "Python re syntax; the whole text must match (use .* for 'contains')")
 
     def _table_name(self, node: A.Call, expr: Expr) -> str | None:
         first = node.args[0] if node.args else None

@@ -7,6 +7,8 @@ fire when the birth date is missing; the required-field rules report the missing
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -232,6 +234,20 @@ def startswith(s: str | None, prefix: str | None) -> bool:
     return s is not None and prefix is not None and s.startswith(prefix)
 
 
+def endswith(s: str | None, suffix: str | None) -> bool:
+    return s is not None and suffix is not None and s.endswith(suffix)
+
+
+@functools.lru_cache(maxsize=1024)
+def regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def matches(s: str | None, pattern: str | None) -> bool:
+    """The whole text matches the pattern (`re.fullmatch`); patterns are checked when the rules load."""
+    return s is not None and pattern is not None and regex(pattern).fullmatch(s) is not None
+
+
 def upper(s: str | None) -> str | None:
     return None if s is None else s.upper()
 
@@ -264,7 +280,7 @@ def duplicates(items: Iterable[Any]) -> list[Any]:
 
 PURE_FUNCS = {
     "age": age, "age_days": age_days, "days_between": days_between, "add_days": add_days, "npi_valid": npi_valid,
-    "digits": digits, "startswith": startswith, "upper": upper, "abs": abs_, "coalesce": coalesce, "len": length,
+    "digits": digits, "startswith": startswith, "endswith": endswith, "matches": matches, "upper": upper, "abs": abs_, "coalesce": coalesce, "len": length,
     "duplicates": duplicates,
 }
 

@@ -94,6 +94,19 @@ def test_schema_errors_come_in_document_order(write_pack) -> None:
     assert lines == [where(text, "fatal")[0], where(text, "title: ''")[0], where(text, "fatal", 2)[0]]
 
 
+def test_bad_regular_expression_points_at_the_pattern(write_pack) -> None:
+    text = pack(rule("'matches(line.ndc, \"(0-9\") and line.units > 1'"))
+    d = only(errors(write_pack, text))
+    line, col = where(text, '"(0-9"')
+    check(d, "E220", "bad regular expression: missing ), unterminated subpattern at position 0", "pack.yaml",
+          line, col, len('"(0-9"'), "Python re syntax; the whole text must match (use .* for 'contains')")
+
+
+def test_regular_expression_must_be_a_literal(write_pack) -> None:
+    d = only(errors(write_pack, pack(rule("matches(line.ndc, line.code)"))))
+    assert d.code == "E220" and d.message == "matches() needs the pattern as a quoted string"
+
+
 def test_duplicate_key(write_pack) -> None:
     text = pack(rule('line.code == "1"', extra="    severity: warning\n"))
     d = only(errors(write_pack, text))

@@ -238,6 +238,8 @@ ORACLE_RULES = [
     ("DUP-PAIR", "pair", "a.number < b.number and a.code == b.code and a.date == b.date"),
     ("EM-THERAPY-PAIR", "pair", 'a.code in EM and b.code in {"97110"} and b has modifier "59"'),
     ("DX-UNLINKED", "diagnosis", 'dx.code in {"E08".."E13"} and not any(l in lines where dx.code in l.dx)'),
+    ("TEXT", "line", r'matches(line.code, "\d{5}") and not endswith(line.code, "3")'),
+    ("NDC", "line", 'not matches(line.ndc, "[0-9]{11}") and line.ndc is not null'),
 ]
 
 CODES = ["99213", "99215", "99202", "99201", "97110", "97140", "J1100", "90460", "80053", "G0102", "55700"]
@@ -253,6 +255,7 @@ line_st = st.fixed_dictionaries({
     "charge": st.one_of(st.none(), st.sampled_from(["0", "50", "125.50", "600", "1200"])),
     "service_date_from": maybe_date.map(lambda d: d.isoformat() if d else None),
     "diagnosis_pointers": st.lists(st.integers(1, 5), max_size=4),
+    "ndc": st.sampled_from([None, "00409378701", "0409-3787-01"]),
 })
 claim_st = st.fixed_dictionaries({
     "claim_id": st.just("C1"),
@@ -310,7 +313,7 @@ def test_oracle_fixed_claim_fires_expected_rules(oracle) -> None:
     fired = {rs.rules[o].id for o, _scope in engine.fire_candidates(claim, engine.context(claim, AS_OF))}
     assert fired == {"EM-25", "NO-DOB", "MODS", "DIABETES", "PER-UNIT", "UNITS-OR-CHARGE", "DAYS", "NEG",
                      "COALESCE", "NOT-IN", "CHARGE-SUM", "ALL-DATED", "DUPS", "DUP-PAIR", "EM-THERAPY-PAIR",
-                     "DATES", "PREVENTIVE", "DX-UNLINKED", "NO-PREV", "MATH"}
+                     "DATES", "PREVENTIVE", "DX-UNLINKED", "NO-PREV", "MATH", "TEXT"}
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,

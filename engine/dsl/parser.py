@@ -46,9 +46,13 @@ def _parser() -> Lark:
     return Lark(grammar, parser="lalr", lexer="basic", propagate_positions=True, maybe_placeholders=True)
 
 
+_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'"}
+
+
 def _unescape(tok: str) -> str:
+    """\\n, \\t, \\\\ and quotes are escapes; any other backslash stays (so "\\d" reaches a regex as \\d)."""
     body = tok[1:-1]
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(0)), body)
 
 
 def _span(meta) -> tuple[int, int]:
