@@ -356,6 +356,41 @@ def section_table_size(n_rules: int, ptp_sizes: list[int], n_claims: int, reps: 
     return out
 
 
+def build_store(work: Path, ptp_rows: int) -> Path:
+    """A table store with `ptp_rows` PTP edits and an MUE for every code, written in the CMS layouts over the
+    benchmark's code universe by `claimscrub.tables.generate` and imported like the real files."""
+    from claimscrub.tables import Store
+    from claimscrub.tables.generate import write_mue, write_ptp
+
+    files, data = work / "cms", work / "store"
+    files.mkdir(parents=True, exist_ok=True)
+    store = Store(data)
+    store.import_files("ncci-ptp", write_ptp(files, ptp_rows, 7, sorted(CODES)))
+    store.import_files("mue", [write_mue(files, len(CODES), 7, sorted(CODES))])
+    return data
+
+
+def section_store(data: Path, n_rules: int, n_claims: int, reps: int, work: Path) -> dict[str, Any]:
+    """Bulk evaluation against the table store itself (full-size PTP and MUE, loaded as a scrub run loads them)."""
+    from claimscrub.tables.store import open_tables
+
+    tables = open_tables(data, icd10_fallback=False)
+    specs = make_specs(n_rules)
+    claims = make_claims(n_claims, seed=37)
+    engine = engine_for(specs, tables, work / f"store{n_rules}")
+    hw = Handwritten(specs, tables)
+    fired = agree(claims, claimscrub_fire(engine), hw.fire)
+    t = timed({"claimscrub": (claimscrub_fire(engine), claims), "handwritten": (hw.fire, claims)}, reps)
+    rows = sum(e["rows"] for e in tables.entries if e["kind"] == "ncci-ptp")
+    r = {"rules": n_rules, "ptp_rows": rows, "fired_per_claim": fired / len(claims),
+         "claimscrub_us": med(t["claimscrub"]) * 1e6, "handwritten_us": med(t["handwritten"]) * 1e6,
+         "cs_over_hw": ratio(t["claimscrub"], t["handwritten"])}
+    print(f"  {n_rules:,} rules, store with {rows:,} PTP rows: claimscrub {r['claimscrub_us']:,.1f} us  handwritten "
+          f"{r['handwritten_us']:,.1f} us  ratio {r['cs_over_hw']:.2f}x  fired/claim {r['fired_per_claim']:.2f}",
+          flush=True)
+    return r
+
+
 COLD = """
 import time, sys
 t0 = time.perf_counter()
@@ -433,9 +468,10 @@ def section_jobs(n_claims: int, reps: int, work: Path) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="tiny sizes (CI smoke run)")
-    ap.add_argument("--data", type=Path, default=None, help="table store for the cold-start row (full PTP/MUE)")
+    ap.add_argument("--data", type=Path, default=None, help="table store for the cold-start row (default: the "
+                    "generated full-size store)")
     ap.add_argument("--json", type=Path, default=None, help="also write the numbers here")
-    ap.add_argument("--skip", default="", help="comma list of sections to skip: engines,size,keyed,tables,cold,jobs")
+    ap.add_argument("--skip", default="", help="comma list of sections to skip: engines,size,keyed,tables,store,cold,jobs")
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
     q = args.quick
@@ -461,9 +497,16 @@ def main(argv: list[str] | None = None) -> int:
             print("== table size (PTP rows) ==", flush=True)
             out["table_size"] = section_table_size(300 if q else 1_000, [1_000, 20_000] if q else
                                                    [10_000, 100_000, 1_000_000], 60 if q else 400, 3 if q else 5, work)
+        store = None
+        if not {"store", "cold"} <= skip:
+            t0 = time.perf_counter()
+            store = build_store(work, 20_000 if q else 2_500_000)
+            print(f"== full-size tables: generated and imported in {time.perf_counter() - t0:.1f} s ==", flush=True)
+        if "store" not in skip and store is not None:
+            out["store"] = section_store(store, 300 if q else 1_000, 60 if q else 400, 3 if q else 5, work)
         if "cold" not in skip:
             print("== cold start ==", flush=True)
-            out["cold"] = section_cold(args.data, 1 if q else 3)
+            out["cold"] = section_cold(args.data or store, 1 if q else 3)
         if "jobs" not in skip:
             print("== --jobs ==", flush=True)
             out["jobs"] = section_jobs(300 if q else 20_000, 1 if q else 3, work)
