@@ -84,9 +84,7 @@ class Snapshot:
         """The plain Scrubber a claim is routed to (what PayerScrubber.scrub_item does), for explain."""
         if self.registry is None:
             return scrubber
-        payer_id = claim.payer.id if claim.payer is not None else None
-        profile_id = scrubber.forced or self.registry.route(payer_id)[0]
-        return scrubber._for(profile_id, claim.service_date)[1]  # noqa: SLF001 - same routing as scrub_item
+        return scrubber.route(claim)[1]
 
 
 def build_snapshot(settings: Settings, generation: int) -> Snapshot:
