@@ -16,6 +16,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -37,15 +38,17 @@ def free_port() -> int:
 
 def start(workers: int) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server; a pipe nobody drains stalls it
     proc = subprocess.Popen([sys.executable, "-m", "claimscrub.cli.main", "serve", "--host", "127.0.0.1",
                              "--port", str(port), "--workers", str(workers), "--log-level", "warning"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     ready = 0
     while time.monotonic() < deadline and ready < 2 * workers:  # let every worker finish its startup
         if proc.poll() is not None:
-            raise SystemExit(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+            log.seek(0)
+            raise SystemExit(f"server exited: {log.read().decode(errors='replace')}")
         try:
             ready += httpx.get(url + "/readyz", timeout=2).status_code == 200
         except httpx.TransportError:

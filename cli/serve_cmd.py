@@ -43,6 +43,7 @@ def serve(
 ) -> None:
     """Serve the scrubber over HTTP: POST /v1/scrub, /v1/explain, GET /v1/rules, /v1/payers, /metrics."""
     import uvicorn
+    from claimscrub.server.app import LOG_LEVEL_ENV
     from claimscrub.server.settings import ENV_VAR, Settings, read_keys
     from claimscrub.server.state import build_snapshot, publish_token
     from claimscrub.source import RuleSetError
@@ -76,6 +77,7 @@ def serve(
               f"{'payer routing on' if snap.registry is not None else 'no payer routing'} · "
               f"http://{host}:{port} · {workers} worker(s)" + ("" if api_key_file else " · [yellow]no API key[/]"))
     os.environ[ENV_VAR] = settings.to_env()
+    os.environ[LOG_LEVEL_ENV] = log_level.upper()
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # access_log off: uvicorn's access line carries the query string; ours logs the route template only.
     config = uvicorn.Config("claimscrub.server.app:create_app_from_env", factory=True, host=host, port=port,

@@ -11,6 +11,7 @@ import contextlib
 import hmac
 import json
 import logging
+import os
 import signal
 import threading
 import time
@@ -507,8 +508,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+LOG_LEVEL_ENV = "CLAIMSCRUB_LOG_LEVEL"
+
+
 def create_app_from_env() -> FastAPI:
     """Uvicorn factory for `claimscrub serve` (workers are processes: settings travel in the environment, and
     each worker sets up its own log handler, as spawned processes do not inherit the parent's)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s")
+    level = os.environ.get(LOG_LEVEL_ENV, "INFO").upper()  # `serve --log-level`, which workers must honour too
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s")
     return create_app(Settings.from_env())

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from claimscrub.inputs.x12_generate import generate_837p
 
-from .conftest import ADMIN_KEY, API_KEY, MAX_BODY, MAX_CLAIMS, Server
+from .conftest import ADMIN_KEY, API_KEY, MAX_BODY, MAX_CLAIMS, Server, start_server, stop_server
 
 SAMPLES = Path(str(resources.files("claimscrub.samples").joinpath("claims")))
 ICD10 = "http://hl7.org/fhir/sid/icd-10-cm"
@@ -376,3 +376,18 @@ def test_reload_on_sighup(server: Server) -> None:
             time.sleep(0.1)
         assert _sha(c)[1] == gen0 + 1
         assert server.proc.poll() is None
+
+
+def test_workers_honour_the_log_level(tmp_path: Path) -> None:
+    """`--log-level warning` reaches the worker processes: no per-request lines (a load test once filled an
+    undrained stderr pipe with them and stalled the server)."""
+    s = start_server(tmp_path, "--workers", "2", "--log-level", "warning")
+    try:
+        with s.client() as c:
+            for _ in range(5):
+                assert post(c, json.dumps(claim())).status_code == 200
+    finally:
+        stop_server(s)
+    logs = s.logs()
+    assert "POST /v1/scrub" not in logs and "INFO" not in logs, logs
+
