@@ -97,7 +97,8 @@ class DispatchPlan:
     claim_calls: bool
     line_calls: bool
     modifier_calls: bool
-    pair_calls: bool
+    pair_a_calls: bool  # rules keyed on a.code, or unkeyed and not inlined
+    pair_b_calls: bool  # rules keyed on b.code
     dx_calls: bool
 
 
@@ -588,17 +589,22 @@ def dispatch_source(ruleset: RuleSet, compiled: CompiledRules,
             calls(4, "modifier_entries(v_line.modifiers)", "v_claim, v_line, X", "v_line")
         inline(3, "line")
         emit(3, "pass")
-    if plan.pair_calls or plan.inline.get("pair"):
+    if plan.pair_a_calls or plan.pair_b_calls or plan.inline.get("pair"):
         emit(2, "if len(lines) > 1:")
-        if plan.pair_calls:
-            emit(3, "a_side = [pair_a_entries(ln.code) for ln in lines]")
+        if plan.pair_b_calls:
             emit(3, "b_side = [pair_b_entries(ln.code) for ln in lines]")
-        emit(3, "for i, v_a in enumerate(lines):")
-        emit(4, "for j, v_b in enumerate(lines):")
-        emit(5, "if i == j:")
+        emit(3, "for v_a in lines:")
+        if plan.pair_a_calls:
+            emit(4, "a_rules = pair_a_entries(v_a.code)")
+            if not plan.pair_b_calls and not plan.inline.get("pair"):
+                emit(4, "if not a_rules:")  # nothing else runs for this a: skip its pairs
+                emit(5, "continue")
+        emit(4, "for j, v_b in enumerate(lines):" if plan.pair_b_calls else "for v_b in lines:")
+        emit(5, "if v_b is v_a:")
         emit(6, "continue")
-        if plan.pair_calls:
-            calls(5, "a_side[i]", "v_claim, v_a, v_b, X", "(v_a, v_b)")
+        if plan.pair_a_calls:
+            calls(5, "a_rules", "v_claim, v_a, v_b, X", "(v_a, v_b)")
+        if plan.pair_b_calls:
             calls(5, "b_side[j]", "v_claim, v_a, v_b, X", "(v_a, v_b)")
         inline(5, "pair")
     if plan.dx_calls or plan.inline.get("diagnosis"):

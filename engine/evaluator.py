@@ -197,12 +197,13 @@ class Engine:
             else:
                 (self.claim_code if key.kind == "claim_code" else self.claim_dx).add(o, key)
         self._claim_unkeyed = tuple((o, call[o]) for o in self.claim_unkeyed)
+        self._claim_by_code, self._claim_by_dx = self.claim_code.keyed, self.claim_dx.keyed
         windows = {o: w for scope in inline.values() for o in scope if (w := self.eff[o]) is not None}
         self.plan = DispatchPlan(
             inline=inline, windows=windows,
             claim_calls=bool(self.claim_unkeyed or self.claim_code.keyed or self.claim_dx.keyed),
             line_calls=bool(self.line_ix.keyed or self.line_ix.unkeyed), modifier_calls=bool(self.line_ix.modifier),
-            pair_calls=bool(self.pair_a or self.pair_b), dx_calls=bool(self.dx_ix))
+            pair_a_calls=bool(self.pair_a), pair_b_calls=bool(self.pair_b), dx_calls=bool(self.dx_ix))
         self.dispatch_source, self.dispatch_map = dispatch_source(self.ruleset, self.compiled, self.plan)
         self._fire = load_dispatch(self.dispatch_source, self.compiled.consts, self.tables, _Entries(self), _active,
                                    windows)
@@ -218,20 +219,26 @@ class Engine:
 
     def claim_rules(self, claim: Claim) -> tuple[tuple[int, Callable[..., Any]], ...]:
         """The claim rules to call for this claim: unkeyed ones, and those keyed on a code the claim has."""
-        claim_rules = self._claim_unkeyed
-        if self.claim_code.keyed or self.claim_dx.keyed:
-            groups = [claim_rules] if claim_rules else []
-            if self.claim_code.keyed:
-                keyed = self.claim_code.entries_keyed
-                groups.extend(g for g in map(keyed, {ln.code for ln in claim.lines}) if g)
-            if self.claim_dx.keyed:
-                keyed = self.claim_dx.entries_keyed
-                groups.extend(g for g in map(keyed, {d.code for d in claim.diagnoses}) if g)
-            if len(groups) == 1:
-                claim_rules = groups[0]
-            elif groups:  # a rule keyed on several codes the claim has runs once
-                claim_rules = tuple(dict(e for g in groups for e in g).items())
-        return claim_rules
+        by_code, by_dx = self._claim_by_code, self._claim_by_dx
+        if not (by_code or by_dx):
+            return self._claim_unkeyed
+        groups = [self._claim_unkeyed] if self._claim_unkeyed else []
+        if by_code:
+            entries = self.claim_code.entries_keyed
+            lines = claim.lines
+            for code in (lines[0].code,) if len(lines) == 1 else {ln.code for ln in lines}:
+                if g := entries(code):
+                    groups.append(g)
+        if by_dx:
+            entries = self.claim_dx.entries_keyed
+            for code in {d.code for d in claim.diagnoses}:
+                if g := entries(code):
+                    groups.append(g)
+        if len(groups) == 1:
+            return groups[0]
+        if not groups:
+            return ()
+        return tuple(dict(e for g in groups for e in g).items())  # a rule keyed on several codes runs once
 
     def _has_table(self, kind: str) -> bool:
         try:
@@ -242,8 +249,7 @@ class Engine:
     # ---- dispatch ------------------------------------------------------------------------------------------------
 
     def context(self, claim: Claim, as_of: date) -> rt.Context:
-        setting = "hospital" if claim.type == "institutional" else "practitioner"
-        return rt.Context(as_of, setting, claim.service_date)
+        return rt.Context(as_of, "hospital" if claim.type == "institutional" else "practitioner", claim.service_date)
 
     def active(self, order: int, on: date | None) -> bool:
         """Whether rule `order` is in effect on `on`."""

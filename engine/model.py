@@ -194,8 +194,12 @@ class Claim(_Base):
     @property
     def service_date(self) -> date | None:
         """The claim's date of service: the earliest line date, else the statement start."""
-        dates = [ln.service_date_from for ln in self.lines if ln.service_date_from]
-        return min(dates) if dates else self.statement_from
+        first = None
+        for ln in self.lines:
+            d = ln.service_date_from
+            if d is not None and (first is None or d < first):
+                first = d
+        return first if first is not None else self.statement_from
 
     @property
     def line_charge_total(self) -> Decimal:
