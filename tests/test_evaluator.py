@@ -196,6 +196,17 @@ def test_pair_rule_keyed_on_b(load_pack) -> None:
     assert [f["lines"] for f in findings] == [[1, 2], [1, 4]]
 
 
+def test_pair_rule_keyed_on_a_only_visits_pairs_of_matching_a(load_pack) -> None:
+    engine = Engine(load_pack(pack(rule("PAIR-A", "pair", 'a.code == "97110" and b.units > 1'))))
+    calls = count_calls(engine)
+    c = claim([{"code": "99213", "units": 2}, {"code": "97110"}, {"code": "97140", "units": 3},
+               {"code": "97110", "units": 2}])
+    findings = engine.evaluate(c, AS_OF)
+    assert sorted(calls["PAIR-A"]) == sorted([("97110", b) for b in ("99213", "97140", "97110")] +
+                                             [("97110", b) for b in ("99213", "97110", "97140")])
+    assert [f["lines"] for f in findings] == [[2, 1], [4, 1], [2, 3], [2, 4], [4, 3]]  # by lowest line
+
+
 def test_diagnosis_scope(load_pack) -> None:
     engine = Engine(load_pack(pack(rule("DX", "diagnosis", 'dx.code in {"E11*"}', "dx {dx.code} at {dx.position}"))))
     c = claim([{"code": "99213", "diagnosis_pointers": [2, 1]}, {"code": "97110", "diagnosis_pointers": [1]},
