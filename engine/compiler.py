@@ -282,6 +282,9 @@ class RuleCompiler:
             if name == "in_table":
                 call = f"({call} is not None)"
         else:
+            if name == "len" and len(node.args) == 1 and not _nullable(node.args[0]) and \
+                    _t(node.args[0]).kind in ("list", "str"):
+                return f"len({args[0]})"  # the builtin: no null or code-set case to handle
             fname = {"abs": "abs_", "len": "length"}.get(name, name)
             return f"_rt.{fname}({', '.join(args)})"
         nullable_args = [a for a, n in zip(args, node.args, strict=False) if _nullable(n) and _t(n).kind == "str"]
