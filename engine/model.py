@@ -64,11 +64,23 @@ class Subscriber(_Base):
     group_number: str | None = None
 
 
+class Address(_Base):
+    """A provider's address (837 N3/N4). Patients' addresses are PHI and are not read."""
+
+    line1: str | None = Field(None, description="N301 address line.")
+    line2: str | None = Field(None, description="N302 second address line.")
+    city: str | None = Field(None, description="N401 city.")
+    state: str | None = Field(None, description="N402 state or province code.")
+    zip: str | None = Field(None, description="N403 postal code (ZIP+4 as 9 digits for a US billing provider).")
+    country: str | None = Field(None, description="N404 country code; absent for US addresses.")
+
+
 class Provider(_Base):
     npi: str | None = Field(None, description="10-digit National Provider Identifier.")
     taxonomy: str | None = None
     tax_id: str | None = None
     name: str | None = None
+    address: Address | None = Field(None, description="Billing provider address (837 2010AA N3/N4).")
 
 
 class Attachment(_Base):

@@ -61,7 +61,7 @@ RECORDS: dict[str, RecordType] = {}
 
 _MODEL_NAMES: dict[type, str] = {
     M.Claim: "claim", M.ServiceLine: "line", M.Diagnosis: "diagnosis", M.Patient: "patient",
-    M.Provider: "provider", M.Payer: "payer", M.Subscriber: "subscriber",
+    M.Provider: "provider", M.Payer: "payer", M.Subscriber: "subscriber", M.Address: "address",
 }
 _TABLE_NAMES: dict[type, str] = {
     R.PtpEdit: "ptp_edit", R.MueLimit: "mue_limit", R.AddonEdit: "addon_edit", R.Icd10Info: "icd10_info",

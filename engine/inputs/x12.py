@@ -745,6 +745,13 @@ class _Reader:
             data.setdefault("billing_provider", {})["taxonomy"] = _el(seg, 3)
         elif sid == "REF" and scope is self.billing and last == "85" and q == "EI":
             data.setdefault("billing_provider", {})["tax_id"] = _el(seg, 2) or None
+        elif sid in ("N3", "N4") and scope is self.billing and last == "85":
+            address = data.setdefault("billing_provider", {}).setdefault("address", {})
+            if sid == "N3":
+                address.update(line1=_el(seg, 1) or None, line2=_el(seg, 2) or None)
+            else:
+                address.update(city=_el(seg, 1) or None, state=_el(seg, 2) or None, zip=_el(seg, 3) or None,
+                               country=_el(seg, 4) or None)
         elif sid == "SBR" and scope is self.subscriber:
             if _el(seg, 3):
                 data.setdefault("subscriber", {})["group_number"] = _el(seg, 3)

@@ -58,7 +58,7 @@ def iter_837p_segments(n: int, seed: int = 837) -> Iterator[str]:
             billing_hl = hl
             npi = luhn_npi(f"{100000000 + i // 50:09d}")
             segs += [f"HL*{hl}**20*1", "PRV*BI*PXC*207Q00000X",
-                     f"NM1*85*2*SYNTHETIC CLINIC {i // 50}*****XX*{npi}", "N3*1 MAIN ST", "N4*ANYTOWN*MD*20705",
+                     f"NM1*85*2*SYNTHETIC CLINIC {i // 50}*****XX*{npi}", "N3*1 MAIN ST", "N4*ANYTOWN*MD*207051234",
                      f"REF*EI*{520000000 + i // 50}"]
         hl += 1
         has_patient = i % 5 == 4

@@ -234,3 +234,19 @@ def test_streaming_memory_is_bounded() -> None:
     tracemalloc.stop()
     assert count == 3000
     assert peak < len(text) / 2, (peak, len(text))
+
+
+def test_billing_provider_address_from_n3_n4() -> None:
+    """2010AA N3/N4 become billing_provider.address (and feed the PO box and ZIP+4 rules); patient addresses,
+    which are PHI, are not read."""
+    from claimscrub.inputs.x12 import read_x12
+    from claimscrub.inputs.x12_generate import generate_837p
+
+    text = generate_837p(2).replace("N3*1 MAIN ST", "N3*PO BOX 12*SUITE 4", 1).replace(
+        "N4*ANYTOWN*MD*207051234", "N4*ANYTOWN*MD*20705", 1)
+    first, second = (item.claim for item in read_x12(text, "gen.837"))
+    assert first is not None and second is not None
+    a = first.billing_provider.address
+    assert (a.line1, a.line2, a.city, a.state, a.zip, a.country) == ("PO BOX 12", "SUITE 4", "ANYTOWN", "MD", "20705", None)
+    assert second.billing_provider.address == a  # both claims sit under the same billing provider (HL 20)
+    assert "ELM ST" not in first.model_dump_json() and "SIDE ST" not in first.model_dump_json()
