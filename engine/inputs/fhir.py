@@ -47,6 +47,22 @@ _SYSTEM_NAMES = {"http://snomed.info/sct": "SNOMED CT", "http://hl7.org/fhir/sid
                  "http://www.nlm.nih.gov/research/umls/rxnorm": "RxNorm", "http://hl7.org/fhir/sid/ndc": "NDC"}
 
 
+def _address(res: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The provider's first address as the 837 carries it: a US ZIP+4 without its hyphen, no country for the US."""
+    addresses = [a for a in (res or {}).get("address", []) or [] if isinstance(a, dict)]
+    if not addresses:
+        return None
+    a = addresses[0]
+    lines = [str(x) for x in a.get("line", []) or [] if x]
+    country = a.get("country")
+    us = country is None or str(country).upper() in ("US", "USA", "UNITED STATES")
+    zip_code = a.get("postalCode")
+    if zip_code is not None and us:
+        zip_code = str(zip_code).replace("-", "").replace(" ", "")
+    return {"line1": lines[0] if lines else None, "line2": lines[1] if len(lines) > 1 else None,
+            "city": a.get("city"), "state": a.get("state"), "zip": zip_code, "country": None if us else country}
+
+
 def _fhir_claim_model() -> Any:
     try:
         from fhir.resources.R4B.claim import Claim as FhirClaim  # noqa: PLC0415 - optional, slow import
@@ -161,6 +177,9 @@ def _map_claim(res: dict[str, Any], ctx: _Context, problems: _Problems) -> dict[
     prov_ref = res.get("provider") or {}
     prov = ctx.resolve(prov_ref, res)
     out["billing_provider"] = {"npi": _npi(prov, prov_ref), "name": prov_ref.get("display") or (prov or {}).get("name")}
+    address = _address(prov)
+    if address:
+        out["billing_provider"]["address"] = address
 
     ins = [i for i in res.get("insurance", []) or [] if isinstance(i, dict)]
     focal = next((i for i in ins if i.get("focal")), ins[0] if ins else None)

@@ -137,3 +137,21 @@ def test_synthea_ndjson(corpus: Path) -> None:
     for i in items:
         assert i.error.location.startswith(f"{path}:{i.source['line']}#/")
         assert i.claim_id
+
+
+def test_provider_address_as_the_837_carries_it() -> None:
+    """Organization.address[0] becomes billing_provider.address: ZIP+4 without its hyphen, no country for the US."""
+    c = claim()
+    c["provider"] = {"reference": "Organization/org1"}
+    org = {"resourceType": "Organization", "id": "org1",
+           "identifier": [{"system": "http://hl7.org/fhir/sid/us-npi", "value": "1245319599"}],
+           "address": [{"line": ["PO Box 12", "Suite 4"], "city": "Calverton", "state": "MD",
+                        "postalCode": "20705-1234", "country": "US"}]}
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": org}, {"resource": c}]}
+    (item,) = read(bundle, "b.json")
+    a = item.claim.billing_provider.address
+    assert (a.line1, a.line2, a.city, a.state, a.zip, a.country) == ("PO Box 12", "Suite 4", "Calverton", "MD",
+                                                                     "207051234", None)
+    org["address"][0].update(postalCode="M5J 2N1", country="CA")
+    (item,) = read(bundle, "b.json")
+    assert (item.claim.billing_provider.address.zip, item.claim.billing_provider.address.country) == ("M5J 2N1", "CA")
