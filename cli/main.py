@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -167,7 +168,10 @@ def scrub(
     try:
         # ndjson without a decision log: results are serialized where they are made (in the workers)
         encode = _ndjson_line if fmt is OutFormat.ndjson and log_stream is None else None
-        for result in _progress(_results(scrubber, paths, input_format.value, jobs, recipe, encode), fmt):
+        for n, result in enumerate(_progress(_results(scrubber, paths, input_format.value, jobs, recipe, encode),
+                                             fmt)):
+            if n in (0, 256):  # compiled rules, then the tables the first claims loaded, live until the end:
+                gc.freeze()    # keep them out of the collector's sweeps (about 10 % of scrub time otherwise)
             if isinstance(result, tuple):  # (NDJSON line, worst severity rank)
                 line, rank = result
             else:
