@@ -185,6 +185,7 @@ class Icd10Table:
         self._ex1: dict[str, dict[str, int]] = payload["ex1"]
         self._info: dict[str, Icd10Info] = {}
         self._chains: dict[str, tuple[str, ...]] = {}
+        self._ex1_memo: dict[tuple[str, str], Excludes1Hit | None] = {}
         self._prov = Provenance("icd10cm", self.version, self.sources[0] if self.sources else "", None,
                                 self.period.start, self.period.end)
 
@@ -262,10 +263,16 @@ class Icd10Table:
         return None
 
     def excludes1(self, code: str, other: str) -> Excludes1Hit | None:
+        key = (code, other)
+        memo = self._ex1_memo
+        if key in memo:  # claims repeat the same few diagnosis pairs: remember each answer, hits and misses
+            return memo[key]
         a, b = normalize_icd10(code), normalize_icd10(other)
-        if a == b:
-            return None
-        return self._one_way(a, b) or self._one_way(b, a)
+        hit = None if a == b else (self._one_way(a, b) or self._one_way(b, a))
+        if len(memo) > 200_000:
+            memo.clear()
+        memo[key] = hit
+        return hit
 
     def codes(self, billable_only: bool = False) -> list[str]:
         return [c for i, c in enumerate(self._codes)
