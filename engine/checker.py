@@ -519,7 +519,7 @@ class PackChecker:
                        "dates take + and - with a number of days; date - date is days between" if "date" in
                        (lt.kind, rt.kind) else None)
             result = TY.ANY
-        node.type = result.opt(nullable or node.op == "/") if result.kind != "any" else result  # type: ignore
+        node.type = result.opt(nullable or node.op in ("/", "%")) if result.kind != "any" else result  # type: ignore
         return node
 
     def _c_Compare(self, node: A.Compare, env: Scope, expr: Expr) -> A.Node:

@@ -32,7 +32,7 @@ GLOBAL_CODE = {
     "provider": "v_claim.billing_provider", "rendering": "v_claim.rendering_provider", "lines": "v_claim.lines",
     "diagnoses": "v_claim.diagnoses", "as_of": "X.as_of",
 }
-BIN_HELPER = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
+BIN_HELPER = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod"}
 CMP_HELPER = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 FILENAME = "<claimscrub-rules>"
 _SLOT = re.compile("\x00(\\d+)\x00")
@@ -311,7 +311,7 @@ class RuleCompiler:
     def _e_BinOp(self, node: A.BinOp) -> str:
         left, right = self.expr(node.left), self.expr(node.right)
         plain = (not _nullable(node.left) and not _nullable(node.right) and _t(node.left).kind == "num"
-                 and _t(node.right).kind == "num" and node.op != "/")
+                 and _t(node.right).kind == "num" and node.op not in ("/", "%"))
         if plain:
             return f"({left} {node.op} {right})"
         return f"_rt.{BIN_HELPER[node.op]}({left}, {right})"

@@ -14,7 +14,7 @@ from .dsl import ast as A
 from .ruleset import Rule, RuleSet
 
 _CMP = {"==": rt.eq, "!=": rt.ne, "<": rt.lt, "<=": rt.le, ">": rt.gt, ">=": rt.ge}
-_BIN = {"+": rt.add, "-": rt.sub, "*": rt.mul, "/": rt.div}
+_BIN = {"+": rt.add, "-": rt.sub, "*": rt.mul, "/": rt.div, "%": rt.mod}
 
 
 @dataclass

@@ -167,6 +167,13 @@ def div(a: Any, b: Any) -> Any:
     return _num(a) / _num(b)
 
 
+def mod(a: Any, b: Any) -> Any:
+    """Remainder (`units % 15`); null for a null operand or a zero divisor, like division."""
+    if a is None or b is None or b == 0:
+        return None
+    return _num(a) % _num(b)
+
+
 def neg(a: Any) -> Any:
     return None if a is None else -a
 

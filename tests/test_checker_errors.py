@@ -107,6 +107,11 @@ def test_regular_expression_must_be_a_literal(write_pack) -> None:
     assert d.code == "E220" and d.message == "matches() needs the pattern as a quoted string"
 
 
+def test_remainder_needs_numbers(write_pack) -> None:
+    d = only(errors(write_pack, pack(rule("line.date % 7 == 0"))))
+    assert d.code == "E205" and d.message.startswith("cannot apply '%' to a date")
+
+
 def test_duplicate_key(write_pack) -> None:
     text = pack(rule('line.code == "1"', extra="    severity: warning\n"))
     d = only(errors(write_pack, text))
