@@ -12,22 +12,16 @@ from typing import Any
 from . import runtime as rt
 from .dsl import ast as A
 from .ruleset import Rule, RuleSet
+from .tables.records import AddonEdit, Excludes1Hit, Icd10Info, MceInfo, MueLimit, PtpEdit, TableRow
+
+TABLE_RECORDS = (PtpEdit, MueLimit, AddonEdit, Icd10Info, Excludes1Hit, MceInfo, TableRow)  # carry provenance
 
 _CMP = {"==": rt.eq, "!=": rt.ne, "<": rt.lt, "<=": rt.le, ">": rt.gt, ">=": rt.ge}
 _BIN = {"+": rt.add, "-": rt.sub, "*": rt.mul, "/": rt.div, "%": rt.mod}
 
 
 @dataclass
-class Step:
-    node: A.Node
-    value: Any
-    depth: int
-    note: str | None = None
-
-
-@dataclass
 class Trace:
-    steps: list[Step] = field(default_factory=list)
     values: dict[int, Any] = field(default_factory=dict)  # id(node) -> value, for evaluated nodes
     witnesses: dict[str, Any] = field(default_factory=dict)
     tables: list[Any] = field(default_factory=list)  # table records the evaluation looked at
@@ -39,6 +33,7 @@ class Interpreter:
         self.tables = tables
         self.ctx = ctx
         self.rule: Rule | None = None
+        self._methods: dict[type, Any] = {}  # node type -> evaluation method, looked up once
 
     # ---- environment ---------------------------------------------------------------------------------------------
 
@@ -63,11 +58,13 @@ class Interpreter:
     # ---- evaluation ----------------------------------------------------------------------------------------------
 
     def eval(self, node: A.Node, env: dict[str, Any], trace: Trace | None, depth: int = 0) -> Any:
-        value = getattr(self, "_" + type(node).__name__)(node, env, trace, depth)
+        method = self._methods.get(type(node))
+        if method is None:
+            method = self._methods[type(node)] = getattr(self, "_" + type(node).__name__)
+        value = method(node, env, trace, depth)
         if trace is not None:
             trace.values[id(node)] = value
-            trace.steps.append(Step(node, value, depth))
-            if hasattr(value, "provenance") and value.provenance is not None and value not in trace.tables:
+            if isinstance(value, TABLE_RECORDS) and value.provenance is not None and value not in trace.tables:
                 trace.tables.append(value)
         return value
 
