@@ -491,6 +491,21 @@ class PackChecker:
             self.error("E205", f"expected true/false, got a {t}", expr, node,
                        "compare it, e.g. `... > 0`, `... is not null`, `... in {...}`")
 
+    def _c_Cond(self, node: A.Cond, env: Scope, expr: Expr) -> A.Node:
+        node.test = self.check(node.test, env, expr)
+        self._want_bool(node.test, expr)
+        node.then = self.check(node.then, env, expr)
+        node.orelse = self.check(node.orelse, env, expr)
+        a, b = self._t(node.then), self._t(node.orelse)
+        if not TY.compatible(a, b):
+            self.error("E205", f"the branches of if/then/else differ: a {a} and a {b}", expr, node,
+                       "both branches must give the same kind of value (a null branch is fine)")
+            node.type = TY.ANY  # type: ignore[attr-defined] - one error, not a cascade
+            return node
+        base = b if a.kind == "null" else a
+        node.type = base if base.kind in ("any", "null") else base.opt(a.nullable or b.nullable or "null" in (a.kind, b.kind))  # type: ignore[attr-defined]
+        return node
+
     def _c_BoolOp(self, node: A.BoolOp, env: Scope, expr: Expr) -> A.Node:
         node.values = [self.check(v, env, expr) for v in node.values]
         for v in node.values:

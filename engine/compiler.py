@@ -305,6 +305,9 @@ class RuleCompiler:
     def _e_Not(self, node: A.Not) -> str:
         return f"(not {self.expr(node.operand)})"
 
+    def _e_Cond(self, node: A.Cond) -> str:
+        return f"({self.expr(node.then)} if {self.expr(node.test)} else {self.expr(node.orelse)})"
+
     def _e_BoolOp(self, node: A.BoolOp) -> str:
         return "(" + f" {node.op} ".join(self.expr(v) for v in node.values) + ")"
 

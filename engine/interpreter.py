@@ -108,6 +108,11 @@ class Interpreter:
             return self.tables.lookup(*args) is not None
         return getattr(self.tables, name)(*args)
 
+    def _Cond(self, node: A.Cond, env, trace, depth):
+        if self.eval(node.test, env, trace, depth + 1):
+            return self.eval(node.then, env, trace, depth + 1)
+        return self.eval(node.orelse, env, trace, depth + 1)
+
     def _PredicateCall(self, node: A.PredicateCall, env, trace, depth):
         assert node.body is not None
         return self.eval(node.body, env, trace, depth + 1)

@@ -112,6 +112,13 @@ def test_remainder_needs_numbers(write_pack) -> None:
     assert d.code == "E205" and d.message.startswith("cannot apply '%' to a date")
 
 
+def test_if_then_else_branches_must_agree(write_pack) -> None:
+    text = pack(rule("""'(if line.units > 1 then "a" else 2) == 1'"""))
+    d = only(errors(write_pack, text))
+    assert d.code == "E205" and d.message == "the branches of if/then/else differ: a str and a num"
+    assert (d.position.line, d.position.col) == where(text, "if line.units")
+
+
 def test_duplicate_key(write_pack) -> None:
     text = pack(rule('line.code == "1"', extra="    severity: warning\n"))
     d = only(errors(write_pack, text))

@@ -241,6 +241,8 @@ ORACLE_RULES = [
     ("TEXT", "line", r'matches(line.code, "\d{5}") and not endswith(line.code, "3")'),
     ("NDC", "line", 'not matches(line.ndc, "[0-9]{11}") and line.ndc is not null'),
     ("MOD", "line", "line.units % 2 == 1 or line.units % 0 is not null or line.charge % 100 > 50"),
+    ("COND", "line", 'line.units > (if patient.sex == "F" then 1 else 4) and '
+                     "(if line.charge is null then true else line.charge > 100)"),
 ]
 
 CODES = ["99213", "99215", "99202", "99201", "97110", "97140", "J1100", "90460", "80053", "G0102", "55700"]
@@ -314,7 +316,7 @@ def test_oracle_fixed_claim_fires_expected_rules(oracle) -> None:
     fired = {rs.rules[o].id for o, _scope in engine.fire_candidates(claim, engine.context(claim, AS_OF))}
     assert fired == {"EM-25", "NO-DOB", "MODS", "DIABETES", "PER-UNIT", "UNITS-OR-CHARGE", "DAYS", "NEG",
                      "COALESCE", "NOT-IN", "CHARGE-SUM", "ALL-DATED", "DUPS", "DUP-PAIR", "EM-THERAPY-PAIR",
-                     "DATES", "PREVENTIVE", "DX-UNLINKED", "NO-PREV", "MATH", "TEXT", "MOD"}
+                     "DATES", "PREVENTIVE", "DX-UNLINKED", "NO-PREV", "MATH", "TEXT", "MOD", "COND"}
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,

@@ -17,7 +17,7 @@ from typing import Any
 from ..dsl import ast as A
 
 # binding strength: higher binds tighter
-_OR, _AND, _NOT, _TEST, _SUM, _PRODUCT, _UNARY, _POSTFIX = range(8)
+_COND, _OR, _AND, _NOT, _TEST, _SUM, _PRODUCT, _UNARY, _POSTFIX = range(9)
 
 SetResolver = Callable[[str], list[str] | None]
 
@@ -79,6 +79,9 @@ class Printer:
         if isinstance(node, A.BinOp):
             level = _SUM if node.op in "+-" else _PRODUCT
             return f"{self._wrap(node.left, level)} {node.op} {self._wrap(node.right, level + 1)}", level
+        if isinstance(node, A.Cond):
+            return (f"if {self.text(node.test)} then {self.text(node.then)} else {self._wrap(node.orelse, _COND)}",
+                    _COND)
         if isinstance(node, A.BoolOp):
             level = _OR if node.op == "or" else _AND
             parts = [self._wrap(v, level + 1) for v in self._flat(node)]

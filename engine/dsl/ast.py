@@ -110,6 +110,18 @@ class IsNull(Node):
 
 
 @dataclass(eq=False)
+class Cond(Node):
+    """`if test then a else b`: `b` when the test is false or null."""
+
+    test: Node
+    then: Node
+    orelse: Node
+
+    def children(self) -> list[Node]:
+        return [self.test, self.then, self.orelse]
+
+
+@dataclass(eq=False)
 class Between(Node):
     operand: Node
     low: Node

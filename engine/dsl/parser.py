@@ -157,6 +157,9 @@ class _ToAst(Transformer):
     def between(self, meta, operand, low, high):
         return A.Between(*_span(meta), operand, low, high)
 
+    def cond(self, meta, test, then, orelse):
+        return A.Cond(*_span(meta), test, then, orelse)
+
     def binop(self, meta, left, op: Token, right):
         return A.BinOp(*_span(meta), str(op), left, right)
 

@@ -226,7 +226,7 @@ FUNCS: dict[str, Func] = {f.name: f for f in [
 
 KEYWORDS = frozenset({
     "and", "or", "not", "in", "is", "null", "has", "modifier", "any", "all", "none", "no", "count", "sum", "for",
-    "where", "between", "true", "false",
+    "where", "between", "true", "false", "if", "then", "else",
 })
 
 
