@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .base import InputError, InputFileError, InputItem, PendingClaim, decode_text
-from .json_input import looks_like_ndjson, read_json, read_ndjson
+from .json_input import looks_like_ndjson, ndjson_file_lines, read_json, read_ndjson
 
 FORMATS = ("auto", "json", "ndjson", "x12", "fhir")
 SUFFIXES = (".json", ".ndjson", ".jsonl", ".837", ".837i", ".837p", ".edi", ".x12", ".txt")
@@ -30,7 +30,7 @@ def detect_format(text: str) -> str:
     if head.startswith("{") or head.startswith("["):
         if '"resourceType"' in head[:2048]:
             return "fhir"
-        return "ndjson" if looks_like_ndjson(text) else "json"
+        return "ndjson" if looks_like_ndjson(text.lstrip("\ufeff")) else "json"
     return "unknown"
 
 
@@ -58,8 +58,29 @@ def read_text(text: str, name: str, input_format: str = "auto",
         )
 
 
+STREAM_HEAD = 1 << 16
+
+
 def read_path(path: Path, input_format: str = "auto", defer: bool = False) -> Iterator[InputItem | PendingClaim]:
+    """Claims of one file. NDJSON streams line by line (bounded memory for any size); other formats, and NDJSON
+    whose format cannot be told from its first 64 KB, are read whole."""
+    if input_format in ("auto", "ndjson") and _streams_as_ndjson(path, input_format):
+        yield from read_ndjson(ndjson_file_lines(path), str(path), defer)
+        return
     yield from read_text(decode_text(path.read_bytes()), str(path), input_format, defer)
+
+
+def _streams_as_ndjson(path: Path, input_format: str) -> bool:
+    with open(path, "rb") as fh:
+        head = fh.read(STREAM_HEAD)
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(head) > 3 and head[1] == 0 and head[3] == 0):
+        return False  # UTF-16: decoded as a whole
+    if b"\n" not in head:
+        return False  # one line, or CR-only line ends: the whole-file reader splits those
+    if input_format == "ndjson":
+        return True
+    text = head.decode("utf-8", errors="replace")
+    return detect_format(text) == "ndjson"
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from .base import InputError, InputFileError, InputItem, PendingClaim, claim_from_dict
@@ -39,21 +40,31 @@ def ndjson_lines(text: str, name: str) -> Iterator[tuple[int, Any]]:
             yield lineno, InputError(f"not valid JSON: {exc.msg}", f"{name}:{lineno}:{exc.colno}")
 
 
-def read_ndjson(text: str, name: str, defer: bool = False) -> Iterator[InputItem | PendingClaim]:
-    """One claim per non-blank line; a line that is not JSON becomes an error result, not a lost claim."""
-    if defer:  # workers parse the lines: the reader only splits them
-        index = 0
-        for lineno, raw in enumerate(text.splitlines(), start=1):
-            if raw.strip():
-                yield PendingClaim(raw, {"file": name, "line": lineno, "index": index}, f"{name}:{lineno}#", True)
-                index += 1
-        return
-    for index, (lineno, obj) in enumerate(ndjson_lines(text, name)):
-        source = {"file": name, "line": lineno, "index": index}
-        if isinstance(obj, InputError):
-            yield InputItem(None, source, obj)
-        else:
-            yield claim_from_dict(obj, source, f"{name}:{lineno}#")
+def read_ndjson(text: str | Iterable[str], name: str, defer: bool = False) -> Iterator[InputItem | PendingClaim]:
+    """One claim per non-blank line (of a text, or lines streamed from a file); a line that is not JSON becomes
+    an error result, not a lost claim. With `defer` the lines go out unparsed, for `--jobs` workers."""
+    lines = text.splitlines() if isinstance(text, str) else text
+    index = 0
+    for lineno, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        pending = PendingClaim(raw, {"file": name, "line": lineno, "index": index}, f"{name}:{lineno}#", True)
+        index += 1
+        yield pending if defer else pending.resolve()
+
+
+def ndjson_file_lines(path: Path) -> Iterator[str]:
+    """The lines of an NDJSON file read one at a time, so a file of any size streams in bounded memory; each
+    line is UTF-8, else Latin-1 (the whole-file reader decides once per file)."""
+    with open(path, "rb") as fh:
+        for n, raw in enumerate(fh):
+            if n == 0 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                line = raw.decode("latin-1")
+            yield line.rstrip("\r\n")
 
 
 def looks_like_ndjson(text: str) -> bool:
