@@ -171,7 +171,7 @@ def scrub(
         for n, result in enumerate(_progress(_results(scrubber, paths, input_format.value, jobs, recipe, encode),
                                              fmt)):
             if n in (0, 256):  # compiled rules, then the tables the first claims loaded, live until the end:
-                gc.freeze()    # keep them out of the collector's sweeps (about 10 % of scrub time otherwise)
+                gc.freeze()    # keep them out of the collector's sweeps
             if isinstance(result, tuple):  # (NDJSON line, worst severity rank)
                 line, rank = result
             else:

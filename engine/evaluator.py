@@ -162,17 +162,17 @@ class Engine:
         self.functions: list[Callable[..., Any]] = load_functions(self.source, self.compiled.consts, self.tables)
         self.inline = True  # unkeyed rules run inlined in the generated dispatcher (off while instrumented)
         self.rules = ruleset.rules
-        self.eff: list[tuple[date | None, date | None] | None] = []
-        # what dispatch calls: the compiled function, behind an effective-date check only for dated rules
-        self.call: list[Callable[..., Any]] = []
-        for rule, fn in zip(self.rules, self.functions, strict=True):
-            window = (rule.effective_from, rule.effective_to) if rule.effective_from or rule.effective_to else None
-            self.eff.append(window)
-            self.call.append(fn if window is None else _dated(fn, rule.scope, window))
+        self.eff: list[tuple[date | None, date | None] | None] = [
+            (r.effective_from, r.effective_to) if r.effective_from or r.effective_to else None for r in self.rules]
         self._build_dispatch()
 
+    def _calls(self) -> list[Callable[..., Any]]:
+        """What dispatch calls: each compiled function, behind an effective-date check only for dated rules."""
+        return [fn if window is None else _dated(fn, rule.scope, window)
+                for rule, fn, window in zip(self.rules, self.functions, self.eff, strict=True)]
+
     def _build_dispatch(self) -> None:
-        call = self.call
+        call = self.call = self._calls()
         self.skipped: dict[str, str] = {}
         self.line_ix, self.pair_a, self.pair_b, self.dx_ix = _Index(call), _Index(call), _Index(call), _Index(call)
         self.claim_code, self.claim_dx = _Index(call), _Index(call)
@@ -201,7 +201,7 @@ class Engine:
         windows = {o: w for scope in inline.values() for o in scope if (w := self.eff[o]) is not None}
         self.plan = DispatchPlan(
             inline=inline, windows=windows,
-            claim_calls=bool(self.claim_unkeyed or self.claim_code.keyed or self.claim_dx.keyed),
+            claim_calls=bool(self.claim_unkeyed or self._claim_by_code or self._claim_by_dx),
             line_calls=bool(self.line_ix.keyed or self.line_ix.unkeyed), modifier_calls=bool(self.line_ix.modifier),
             pair_a_calls=bool(self.pair_a), pair_b_calls=bool(self.pair_b), dx_calls=bool(self.dx_ix))
         self.dispatch_source, self.dispatch_map = dispatch_source(self.ruleset, self.compiled, self.plan)
@@ -212,8 +212,6 @@ class Engine:
         """Replace each compiled function with `wrap(rule, fn)` (per-rule timing, call tracing); dispatch and
         effective dates are rebuilt around the wrapped functions, with no rule inlined."""
         self.functions = [wrap(rule, fn) for rule, fn in zip(self.rules, self.functions, strict=True)]
-        self.call = [fn if window is None else _dated(fn, rule.scope, window)
-                     for rule, fn, window in zip(self.rules, self.functions, self.eff, strict=True)]
         self.inline = False
         self._build_dispatch()
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .base import InputError, InputFileError, InputItem, PendingClaim, decode_text
+from .base import InputError, InputFileError, InputItem, PendingClaim, decode_text, looks_utf16
 from .json_input import looks_like_ndjson, ndjson_file_lines, read_json, read_ndjson
 
 FORMATS = ("auto", "json", "ndjson", "x12", "fhir")
@@ -73,7 +73,7 @@ def read_path(path: Path, input_format: str = "auto", defer: bool = False) -> It
 def _streams_as_ndjson(path: Path, input_format: str) -> bool:
     with open(path, "rb") as fh:
         head = fh.read(STREAM_HEAD)
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(head) > 3 and head[1] == 0 and head[3] == 0):
+    if looks_utf16(head):
         return False  # UTF-16: decoded as a whole
     if b"\n" not in head:
         return False  # one line, or CR-only line ends: the whole-file reader splits those

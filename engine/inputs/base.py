@@ -100,15 +100,24 @@ class PendingClaim:
             try:
                 data = json.loads(data)
             except json.JSONDecodeError as exc:
-                where = f"{self.source.get('file')}:{self.source.get('line')}:{exc.colno}"
-                return InputItem(None, self.source, InputError(f"not valid JSON: {exc.msg}", where))
+                return InputItem(None, self.source, json_line_error(self.source["file"], self.source["line"], exc))
         return claim_from_dict(data, self.source, self.base)
+
+
+def looks_utf16(raw: bytes) -> bool:
+    """UTF-16 by its BOM, or by the NUL after each ASCII byte of a file without one."""
+    return raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(raw) > 3 and raw[1] == 0 and raw[3] == 0)
+
+
+def json_line_error(name: str, lineno: int, exc: json.JSONDecodeError) -> InputError:
+    """One NDJSON line that is not JSON, located as file:line:column."""
+    return InputError(f"not valid JSON: {exc.msg}", f"{name}:{lineno}:{exc.colno}")
 
 
 def decode_text(raw: bytes) -> str:
     """A claim file's text: UTF-16 by BOM or by its NUL pattern, else UTF-8, else Latin-1 (837 senders use both)."""
     bom = raw[:2] in (b"\xff\xfe", b"\xfe\xff")
-    if bom or (len(raw) > 3 and raw[1] == 0 and raw[3] == 0):
+    if looks_utf16(raw):
         try:
             return raw.decode("utf-16" if bom else "utf-16-le")
         except UnicodeDecodeError:

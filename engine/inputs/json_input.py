@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .base import InputError, InputFileError, InputItem, PendingClaim, claim_from_dict
+from .base import InputFileError, InputItem, PendingClaim, claim_from_dict, json_line_error
 
 
 def _json_error(name: str, exc: json.JSONDecodeError, line_offset: int = 0) -> InputFileError:
@@ -37,7 +37,7 @@ def ndjson_lines(text: str, name: str) -> Iterator[tuple[int, Any]]:
         try:
             yield lineno, json.loads(raw)
         except json.JSONDecodeError as exc:
-            yield lineno, InputError(f"not valid JSON: {exc.msg}", f"{name}:{lineno}:{exc.colno}")
+            yield lineno, json_line_error(name, lineno, exc)
 
 
 def read_ndjson(text: str | Iterable[str], name: str, defer: bool = False) -> Iterator[InputItem | PendingClaim]:
